@@ -1,0 +1,165 @@
+"""Read a fetched HTML page: its title, report links, attachment links and pagination.
+
+District sites run on TRS and similar CMSs: list pages named index.html, index_1.html …,
+pagination built by `createPageHTML(count, current, "index", "html")`, attachments behind
+relative links, `<base href>` or onclick handlers. Everything here is pure (no I/O) so each
+rule can be tested on a string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from posixpath import dirname
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from bs4 import BeautifulSoup
+
+from .store import ATTACHMENT_EXTS
+
+DEFAULT_KEYWORDS = ("自查自评报告", "自评报告", "督导评估", "优质均衡", "基本均衡", "履行教育职责")
+
+_PAGER_TEXT = re.compile(r"^(下一页|下页|上一页|上页|尾页|末页|后页|前页|\d{1,4}|>|>>|»|›)$")
+_PAGED_NAME = re.compile(r"^(index|default|list)(_\d+)?\.(s?html?|jsp|php|aspx?)$", re.I)
+_JS_URL = re.compile(
+    r"""(?:window\.open|location(?:\.href)?\s*=|location\.assign|location\.replace)\s*\(?\s*['"]([^'"]+)['"]"""
+)
+_CREATE_PAGE = re.compile(
+    r"""createPageHTML\(\s*(\w+)\s*,\s*(\w+)\s*,\s*['"]([\w-]+)['"]\s*,\s*['"](\w+)['"]"""
+)
+_PAGE_COUNT_VAR = r"""(?:var|let|const)?\s*{name}\s*=\s*['"]?(\d+)"""
+_MAX_JS_PAGES = 500
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link found on a page, with the text a person would read."""
+
+    url: str
+    text: str
+
+
+@dataclass
+class PageLinks:
+    """What a page offers the crawler."""
+
+    title: str | None
+    reports: list[Link]
+    attachments: list[Link]
+    pages: list[Link]
+
+
+def parse_page(html: str, page_url: str, keywords: tuple[str, ...]) -> PageLinks:
+    """Classify the links of one HTML page (decoded text, URL after redirects)."""
+    soup = BeautifulSoup(html, "lxml")
+    base = _base_url(soup, page_url)
+    links = _all_links(soup, base)
+    reports, attachments, pages = [], [], []
+    for link in links:
+        if is_attachment(link.url):
+            attachments.append(link)
+        elif matches_keywords(link.text, keywords):
+            reports.append(link)
+        elif is_pagination(link, page_url):
+            pages.append(link)
+    pages.extend(js_pagination(html, page_url))
+    return PageLinks(_title(soup), _unique(reports), _unique(attachments), _unique(pages))
+
+
+def matches_keywords(text: str, keywords: tuple[str, ...]) -> bool:
+    """A report link is recognised by its title, the only reliable signal on list pages."""
+    return any(k in text for k in keywords)
+
+
+def is_attachment(url: str) -> bool:
+    """Attachments are recognised by the extension of the URL path."""
+    path = urlsplit(url).path.lower()
+    return path.rsplit(".", 1)[-1] in ATTACHMENT_EXTS if "." in path else False
+
+
+def is_pagination(link: Link, page_url: str) -> bool:
+    """Pager links stay in the list's own folder: index_N.html or a pager label like 下一页."""
+    here, there = urlsplit(page_url), urlsplit(link.url)
+    if there.netloc != here.netloc or dirname(there.path) != dirname(here.path):
+        return False
+    if there.path == here.path and there.query == here.query:
+        return False
+    name = there.path.rsplit("/", 1)[-1]
+    return bool(_PAGED_NAME.match(name)) or bool(_PAGER_TEXT.match(link.text.strip()))
+
+
+def js_pagination(html: str, page_url: str) -> list[Link]:
+    """Expand TRS `createPageHTML(n, cur, "index", "html")` into index.html … index_{n-1}.html."""
+    found: list[Link] = []
+    for count_s, _cur, stem, ext in _CREATE_PAGE.findall(html):
+        count = _js_int(html, count_s)
+        if count is None:
+            continue
+        for i in range(min(count, _MAX_JS_PAGES)):
+            name = f"{stem}.{ext}" if i == 0 else f"{stem}_{i}.{ext}"
+            found.append(Link(urljoin(page_url, name), f"第{i + 1}页"))
+    return found
+
+
+def _js_int(html: str, token: str) -> int | None:
+    """A literal number, or the value of a variable assigned a number elsewhere in the page."""
+    if token.isdigit():
+        return int(token)
+    match = re.search(_PAGE_COUNT_VAR.format(name=re.escape(token)), html)
+    return int(match.group(1)) if match else None
+
+
+def _base_url(soup: BeautifulSoup, page_url: str) -> str:
+    tag = soup.find("base", href=True)
+    return urljoin(page_url, tag["href"].strip()) if tag else page_url
+
+
+def _all_links(soup: BeautifulSoup, base: str) -> list[Link]:
+    """Anchors and onclick/JavaScript targets, resolved to absolute http(s) URLs."""
+    out: list[Link] = []
+    tags = soup.find_all(["a", "area"])
+    tags += [t for t in soup.find_all(onclick=True) if t.name not in ("a", "area")]
+    for tag in tags:
+        text = " ".join(tag.get_text(" ", strip=True).split()) or tag.get("title", "")
+        title_attr = tag.get("title") or ""
+        label = text if title_attr in text else f"{title_attr} {text}".strip()
+        targets = []
+        href = (tag.get("href") or "").strip()
+        if href and not href.lower().startswith(("javascript:", "mailto:", "tel:", "#")):
+            targets.append(href)
+        for attr in ("onclick", "href"):
+            targets.extend(_JS_URL.findall(tag.get(attr) or ""))
+        for target in targets:
+            url = absolute(base, target)
+            if url:
+                out.append(Link(url, label))
+    return out
+
+
+def absolute(base: str, href: str) -> str | None:
+    """Resolve `href`, drop the fragment; None for anything that is not http(s)."""
+    url, _frag = urldefrag(urljoin(base, href.strip()))
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def _title(soup: BeautifulSoup) -> str | None:
+    """The article title: TRS pages carry it in meta ArticleTitle, else <title>."""
+    meta = soup.find("meta", attrs={"name": re.compile(r"^ArticleTitle$", re.I)})
+    if meta and meta.get("content"):
+        return meta["content"].strip()
+    if soup.title and soup.title.string:
+        return " ".join(soup.title.string.split()) or None
+    return None
+
+
+def _unique(links: list[Link]) -> list[Link]:
+    seen: set[str] = set()
+    out = []
+    for link in links:
+        if link.url not in seen:
+            seen.add(link.url)
+            out.append(link)
+    return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from posixpath import dirname
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
@@ -72,9 +72,16 @@ def matches_keywords(text: str, keywords: tuple[str, ...]) -> bool:
 
 
 def is_attachment(url: str) -> bool:
-    """Attachments are recognised by the extension of the URL path."""
-    path = urlsplit(url).path.lower()
-    return path.rsplit(".", 1)[-1] in ATTACHMENT_EXTS if "." in path else False
+    """Attachments are recognised by the extension of the URL path, or of a file name in the
+    query (download scripts such as downfile.jsp?filename=报告.pdf)."""
+    parts = urlsplit(url)
+    candidates = [parts.path] + [v for _k, v in parse_qsl(parts.query)]
+    return any(_ext(c) in ATTACHMENT_EXTS for c in candidates)
+
+
+def _ext(name: str) -> str:
+    last = name.rsplit("/", 1)[-1].lower()
+    return last.rsplit(".", 1)[-1] if "." in last else ""
 
 
 def is_pagination(link: Link, page_url: str) -> bool:

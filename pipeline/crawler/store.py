@@ -13,7 +13,7 @@ import re
 import tempfile
 import unicodedata
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 ATTACHMENT_EXTS = ("pdf", "doc", "docx", "wps", "xls", "xlsx")
 
@@ -81,6 +81,11 @@ def derive_name(url: str, sha256: str, content_type: str | None, disposition: st
     """Relative path `<host>/<sha256[:16]>_<name>.<ext>` for a fetched document."""
     suggested = filename_from_disposition(disposition)
     url_name = unquote(PurePosixPath(urlsplit(url).path).name)
+    if split_name(url_name)[1] is None:  # downfile.jsp?filename=报告.pdf
+        for _key, value in parse_qsl(urlsplit(url).query):
+            if split_name(value)[1] is not None:
+                url_name = value
+                break
     stem, ext = split_name(suggested or url_name)
     if ext is None and suggested:
         stem_u, ext = split_name(url_name)

@@ -94,7 +94,9 @@ class FakeSite:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 (http.server API)
-                site.hits.append(Hit(time.monotonic(), self.path, self.headers.get("User-Agent", "")))
+                site.hits.append(
+                    Hit(time.monotonic(), self.path, self.headers.get("User-Agent", ""))
+                )
                 n = site.count(self.path)
                 route = site.routes.get(self.path)
                 if route is None:
@@ -209,7 +211,7 @@ def district_site(other_base: str) -> FakeSite:
     attachments = (
         '<p><a href="./P020250401_report.pdf">附件1：自查自评报告.pdf</a></p>'
         '<p><a href="/attach/report.docx">附件2</a></p>'
-        "<p><a href=\"javascript:void(0)\" onclick=\"window.open('/attach/table.xlsx')\">附件3：数据表</a></p>"
+        '<p><a href="javascript:void(0)" onclick="window.open(\'/attach/table.xlsx\')">附件3：数据表</a></p>'
         '<p><a href="/attach/big.pdf">附件4：佐证材料（大）</a></p>'
         '<p><a href="/attach/big2.pdf">附件5：佐证材料（大，声明长度）</a></p>'
         '<p><a href="/attach/..%2F..%2F..%2Fetc%2Fpasswd.pdf">附件6</a></p>'

@@ -1,0 +1,96 @@
+"""Decode raw bytes by evidence: BOMs, a strict UTF-8 attempt, then a maintained detector.
+
+Government pages often declare gb2312 while the bytes are UTF-8 (and the reverse), so a
+declared charset is only a hint that wins when the bytes agree with it.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from charset_normalizer import from_bytes
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# Chinese legacy encodings are all read as their superset, GB18030.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030"}
+
+
+class UndecodableError(ValueError):
+    """The bytes are not text in any encoding we can establish."""
+
+
+def canonical(name: str | None) -> str | None:
+    """Normalise an encoding label ("GB2312", "utf8") to a Python codec name."""
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+    return _SUPERSETS.get(codec, codec)
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Return (text, encoding) for `data`; raise UndecodableError for binary junk."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data.decode(name, errors="replace"), name
+    if _looks_utf16(data):
+        name = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
+        return data.decode(name, errors="replace"), name
+    if b"\x00" in data[:4096]:
+        raise UndecodableError("文件含有二进制内容，不是文本")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    hint = canonical(declared)
+    if hint and hint != "utf-8":
+        try:
+            return data.decode(hint), hint
+        except UnicodeDecodeError:
+            pass
+    for name in ("gb18030", "big5"):
+        text = _strict(data, name)
+        if text is not None and _mostly_cjk_text(text):
+            return text, name
+    best = from_bytes(data[:200_000]).best()
+    if best is None or best.encoding is None:
+        raise UndecodableError("无法识别文件编码，内容可能是二进制数据")
+    name = canonical(best.encoding) or best.encoding
+    return data.decode(name, errors="replace"), name
+
+
+def _strict(data: bytes, name: str) -> str | None:
+    try:
+        return data.decode(name)
+    except UnicodeDecodeError:
+        return None
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without BOM: every other byte of ASCII-range text is zero."""
+    head = data[:2000]
+    if len(head) < 4:
+        return False
+    zeros_odd = head[1::2].count(0)
+    zeros_even = head[0::2].count(0)
+    half = len(head) // 2
+    return max(zeros_odd, zeros_even) > 0.3 * half and min(zeros_odd, zeros_even) < 0.05 * half
+
+
+def _mostly_cjk_text(text: str) -> bool:
+    """A GB18030 decode of junk succeeds often; real Chinese text is mostly common CJK."""
+    sample = text[:20_000]
+    if not sample:
+        return True
+    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+    printable = sum(1 for ch in sample if ch.isprintable() or ch in "\r\n\t")
+    return printable / len(sample) > 0.97 and cjk / len(sample) > 0.05

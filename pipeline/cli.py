@@ -1,0 +1,89 @@
+"""The `edu-audit` command line: the same functions the library offers, one subcommand each."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from pipeline import __version__
+from pipeline.audit import audit_path
+from pipeline.ingest import ingest_path
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="edu-audit",
+        description="Extract and re-check the figures of compulsory-education self-assessment reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"edu-audit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="audit files and print document results")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--format", choices=["json", "text"], default="text")
+    check.add_argument("--fail-on", choices=["error", "warning"], default=None)
+    check.set_defaults(handler=cmd_check)
+
+    ingest = sub.add_parser("ingest", help="print the cleaned, normalised text of a file")
+    ingest.add_argument("file", metavar="FILE")
+    ingest.add_argument(
+        "--blocks", action="store_true", help="print one block per line with kind and offsets"
+    )
+    ingest.set_defaults(handler=cmd_ingest)
+    return parser
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    results = [audit_path(path) for path in args.files]
+    if args.format == "json":
+        json.dump(results, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from pipeline.textreport import print_results
+
+        print_results(results)
+    return EXIT_FINDINGS if _fails(results, args.fail_on) else EXIT_OK
+
+
+def _fails(results: list[dict], fail_on: str | None) -> bool:
+    if fail_on is None:
+        return False
+    levels = {"error"} if fail_on == "error" else {"error", "warning"}
+    return any(f["severity"] in levels for r in results for f in r["findings"])
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    doc = ingest_path(args.file)
+    if doc.status != "ok":
+        print(f"{doc.path}: {doc.status}: {doc.error}", file=sys.stderr)
+    if args.blocks:
+        for block in doc.blocks:
+            print(
+                f"[{block.kind} {block.start}-{block.end} p{block.page}] {doc.text[block.start : block.end]}"
+            )
+    else:
+        sys.stdout.write(doc.text + ("\n" if doc.text else ""))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,6 +9,7 @@ files, other hosts, `../` and path-traversal file names).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 import time
@@ -29,9 +30,13 @@ MAX_BYTES = 100_000
 def docx_bytes(text: str) -> bytes:
     """A minimal (zip) DOCX; enough bytes for a crawler, which never opens it."""
     buf = io.BytesIO()
+    stamp = (2025, 4, 1, 0, 0, 0)  # fixed, so every server instance serves the same bytes
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("[Content_Types].xml", "<Types/>")
-        zf.writestr("word/document.xml", f"<w:document><w:t>{text}</w:t></w:document>")
+        zf.writestr(zipfile.ZipInfo("[Content_Types].xml", stamp), "<Types/>")
+        zf.writestr(
+            zipfile.ZipInfo("word/document.xml", stamp),
+            f"<w:document><w:t>{text}</w:t></w:document>",
+        )
     return buf.getvalue()
 
 
@@ -119,17 +124,17 @@ class FakeSite:
                     return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def log_message(self, *args: object) -> None:
                 pass
 
         self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:

@@ -173,6 +173,7 @@ def district_site(other_base: str) -> FakeSite:
             f'<li><a href="{other_base}/jydd/t_other.html">督导评估（其他网站）</a></li>'
             '<li><a href="../../../../jydd/../jydd/202504/t_dots.html">优质均衡督导评估反馈意见</a></li>'
             '<li><a href="/jydd/old/report.html">履行教育职责自评报告（旧链接）</a></li>'
+            '<li><a href="./jhdd/">义务教育均衡发展督导评估（子栏目）</a></li>'
             '<li><a href="/attach/list_direct.pdf">2024年自评报告附件.pdf</a></li>'
             '<li><a href="/attach/unrelated.pdf">事业单位招聘公告.pdf</a></li>'
             '<li><a href="mailto:jw@example.gov.cn">联系我们</a>'
@@ -211,6 +212,11 @@ def district_site(other_base: str) -> FakeSite:
         html("教育督导", '<a href="./t_js2.html">区县自评报告（第三页）</a>' + js, "gb2312"),
         "text/html",
     )
+
+    r["/jydd/jhdd/"] = ok(
+        html("义务教育均衡发展督导评估", '<a href="t_sub.html">某区优质均衡自评报告</a>')
+    )
+    r["/jydd/jhdd/t_sub.html"] = ok(html("某区优质均衡自评报告", report_body("子栏目中的报告")))
 
     # Report pages.
     attachments = (
@@ -291,6 +297,8 @@ EXPECTED_REQUESTS = {
     "/jydd/index.html",
     "/jydd/index_1.html",
     "/jydd/index_2.html",
+    "/jydd/jhdd/",
+    "/jydd/jhdd/t_sub.html",
     "/xxgk/index.html",
     "/xxgk/index_1.html",
     "/xxgk/index_2.html",

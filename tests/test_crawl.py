@@ -161,9 +161,9 @@ def test_crawl_fetches_reports_and_attachments_and_nothing_else(crawled: Crawled
         assert record.keys() >= MANIFEST_FIELDS
         assert datetime.fromisoformat(record["fetched_at"]).utcoffset().total_seconds() == 0
 
-    # Stored: 8 report pages + 6 distinct attachments; list pages are recorded, not stored.
+    # Stored: 9 report pages + 6 distinct attachments; list pages are recorded, not stored.
     files = corpus_files(out)
-    assert len(files) == 14
+    assert len(files) == 15
     host_dir = f"127.0.0.1_{site.port}"
     for rel in files:
         assert re.fullmatch(host_dir + r"/[0-9a-f]{16}_[\w-]+\.(html|pdf|docx|xlsx)", rel), rel
@@ -210,6 +210,11 @@ def test_crawl_fetches_reports_and_attachments_and_nothing_else(crawled: Crawled
     gbk = by_path(records, site, "/jydd/202101/t20210101_5.html")
     assert gbk["encoding"] == "gb18030" and gbk["title"] == "基本均衡发展自评报告"
     assert by_path(records, site, "/xxgk/index.html")["encoding"] == "utf-8"
+
+    # A keyword-titled sub-column is read as a list, not stored as a report.
+    sub = by_path(records, site, "/jydd/jhdd/")
+    assert sub["kind"] == "list" and sub["path"] is None
+    assert by_path(records, site, "/jydd/jhdd/t_sub.html")["path"]
 
     # <base href> and JavaScript (createPageHTML) pagination were followed.
     assert by_path(records, site, "/jydd/sub/t_base.html")["path"]
@@ -365,7 +370,7 @@ def test_rerun_of_complete_crawl_fetches_only_list_pages(site: FakeSite, tmp_pat
     # List pages (new reports appear there) and what failed before are asked again.
     assert again == {
         "/robots.txt", "/jydd/index.html", "/jydd/index_1.html", "/jydd/index_2.html",
-        "/xxgk/index.html", "/xxgk/index_1.html", "/xxgk/index_2.html",
+        "/xxgk/index.html", "/xxgk/index_1.html", "/xxgk/index_2.html", "/jydd/jhdd/",
         "/jydd/202102/t_missing.html", "/attach/big.pdf", "/attach/big2.pdf",
     }  # fmt: skip
     assert corpus_files(out) == before

@@ -22,7 +22,7 @@ import httpx
 from extractors.encoding import UndecodableError, decode_bytes
 
 from .fetch import Fetcher, FetchResult, FetchSettings
-from .links import DEFAULT_KEYWORDS, Link, matches_keywords, parse_page
+from .links import DEFAULT_KEYWORDS, Link, looks_like_list, matches_keywords, parse_page
 from .manifest import FetchRecord, Manifest
 from .politeness import HostRateLimiter, RobotsRules
 from .store import Store, derive_name
@@ -158,6 +158,7 @@ class Crawler:
                     ),
                     task,
                 )
+                print(f"内部错误（{task.url}）：{type(exc).__name__}: {exc}", file=sys.stderr)
             finally:
                 self._queue.task_done()
 
@@ -217,13 +218,14 @@ class Crawler:
             self._record(record, task)
             return
         base = result.final_url or task.url
-        if _is_html(record.content_type, body):
+        is_html = _is_html(record.content_type, body)
+        if is_html:
             text = self._decode(body, record)
             if text is not None:
                 page = parse_page(text, base, self.cfg.keywords)
                 record.title = page.title or task.link_text
                 self._follow(task, page.reports, page.attachments, page.pages, base)
-        if task.kind != "list":
+        if task.kind != "list" or not is_html:  # a start URL may be a document itself
             self._save(record, body, base, result.headers.get("content-disposition"))
         self._say(
             f"{result.status} {task.kind} {task.url}" + (f" → {record.path}" if record.path else "")
@@ -244,8 +246,9 @@ class Crawler:
         if task.kind == "list":
             for link in pages:
                 self._enqueue(Task(link.url, "list", referrer, link.text, seed))
-            for link in reports:
-                self._enqueue(Task(link.url, "report", referrer, link.text, seed))
+            for link in reports:  # a keyword-titled sub-column (…/督导评估/index.html) is a list
+                kind = "list" if looks_like_list(link.url) else "report"
+                self._enqueue(Task(link.url, kind, referrer, link.text, seed))
             for link in attachments:
                 if matches_keywords(link.text, self.cfg.keywords):
                     self._enqueue(Task(link.url, "attachment", referrer, link.text, seed))

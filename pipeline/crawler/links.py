@@ -95,6 +95,12 @@ def is_pagination(link: Link, page_url: str) -> bool:
     return bool(_PAGED_NAME.match(name)) or bool(_PAGER_TEXT.match(link.text.strip()))
 
 
+def looks_like_list(url: str) -> bool:
+    """Column pages are folders or index/list pages; articles are t20250401_123.html."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return name == "" or bool(_PAGED_NAME.match(name))
+
+
 def js_pagination(html: str, page_url: str) -> list[Link]:
     """Expand TRS `createPageHTML(n, cur, "index", "html")` into index.html … index_{n-1}.html."""
     found: list[Link] = []

@@ -318,6 +318,8 @@ class Crawler:
             return "站外链接，未在 --allow-host 中"
         rules = await self._robots_for(f"{parts.scheme}://{parts.netloc}")
         if not rules.allows(self.cfg.user_agent, url):
+            if rules.unreachable:
+                return "robots.txt 无法获取（服务器错误或无响应），按 RFC 9309 视为全部禁止"
             return "robots.txt 不允许抓取"
         return None
 

@@ -67,9 +67,12 @@ def backoff_delay(attempt: int, base: float, cap: float) -> float:
 class RobotsRules:
     """robots.txt of one host, read with the standard library's parser (RFC 9309 defaults)."""
 
-    def __init__(self, parser: RobotFileParser | None, allow_all: bool) -> None:
+    def __init__(
+        self, parser: RobotFileParser | None, allow_all: bool, unreachable: bool = False
+    ) -> None:
         self._parser = parser
         self._allow_all = allow_all
+        self.unreachable = unreachable
 
     @classmethod
     def from_response(cls, status: int | None, text: str) -> RobotsRules:
@@ -80,7 +83,7 @@ class RobotsRules:
             return cls(parser, allow_all=False)
         if status is not None and 400 <= status < 500:
             return cls(None, allow_all=True)
-        return cls(None, allow_all=False)
+        return cls(None, allow_all=False, unreachable=True)
 
     def allows(self, user_agent: str, url: str) -> bool:
         """Whether robots.txt lets `user_agent` fetch `url`."""

@@ -1,0 +1,243 @@
+"""audit.sqlite: the run's results as a real SQLite database for SQL and pandas users.
+
+Tables documents, indicators, figures, findings (foreign keys on doc_id) and runs (the version
+key and time of the run that wrote the file). The file is written fresh each run, in one
+transaction; the schema is documented in docs/database.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    version_key TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    documents INTEGER NOT NULL,
+    findings INTEGER NOT NULL
+);
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY,
+    path TEXT,
+    status TEXT NOT NULL,
+    error TEXT,
+    title TEXT,
+    district TEXT,
+    city TEXT,
+    province TEXT,
+    kind TEXT,
+    published TEXT,
+    publisher TEXT,
+    report_year INTEGER,
+    source_url TEXT,
+    fetched_at TEXT,
+    n_indicators INTEGER NOT NULL,
+    n_figures INTEGER NOT NULL,
+    n_findings INTEGER NOT NULL,
+    result_json TEXT NOT NULL
+);
+CREATE TABLE indicators (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    code TEXT NOT NULL,
+    name TEXT,
+    level TEXT,
+    value REAL,
+    unit TEXT,
+    standard_op TEXT,
+    standard_value REAL,
+    standard_unit TEXT,
+    meets_standard INTEGER,
+    schools_total INTEGER,
+    schools_meeting INTEGER,
+    cv_primary REAL,
+    cv_junior REAL,
+    self_conclusion TEXT,
+    evidence_start INTEGER,
+    evidence_end INTEGER,
+    evidence_text TEXT
+);
+CREATE TABLE figures (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    label TEXT,
+    value REAL,
+    unit TEXT,
+    level TEXT,
+    is_target INTEGER,
+    year INTEGER,
+    start_offset INTEGER,
+    end_offset INTEGER,
+    text TEXT,
+    extra_json TEXT
+);
+CREATE TABLE findings (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    rule TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    message TEXT,
+    formula TEXT,
+    reported,
+    expected,
+    evidence_start INTEGER,
+    evidence_end INTEGER,
+    evidence_text TEXT,
+    code TEXT,
+    extra_json TEXT
+);
+CREATE INDEX documents_district ON documents(district);
+CREATE INDEX documents_status ON documents(status);
+CREATE INDEX indicators_doc_id ON indicators(doc_id);
+CREATE INDEX indicators_code ON indicators(code, level);
+CREATE INDEX figures_doc_id ON figures(doc_id);
+CREATE INDEX findings_doc_id ON findings(doc_id);
+CREATE INDEX findings_rule ON findings(rule);
+CREATE INDEX findings_severity ON findings(severity);
+"""
+
+FIGURE_KEYS = ("label", "value", "unit", "level", "is_target", "year", "start", "end", "text")
+FINDING_KEYS = ("rule", "severity", "message", "formula", "reported", "expected", "evidence")
+
+
+def write_database(results: list[dict], path: Path, version: str = "") -> Path:
+    """Create `path` fresh (any old file is replaced) and load every result into it."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA foreign_keys = ON")
+        con.executescript("BEGIN;" + SCHEMA)  # schema and rows in one transaction
+        try:
+            _load(con, results, version)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    finally:
+        con.close()
+    return path
+
+
+def _load(con: sqlite3.Connection, results: list[dict], version: str) -> None:
+    n_findings = 0
+    for result in results:
+        con.execute(
+            "INSERT INTO documents VALUES (" + ",".join("?" * 18) + ")", _document_row(result)
+        )
+        doc_id = result["doc_id"]
+        con.executemany(
+            "INSERT INTO indicators VALUES (NULL" + ",?" * 18 + ")",
+            [_indicator_row(doc_id, i) for i in result.get("indicators") or []],
+        )
+        con.executemany(
+            "INSERT INTO figures VALUES (NULL" + ",?" * 11 + ")",
+            [_figure_row(doc_id, f) for f in result.get("figures") or []],
+        )
+        findings = result.get("findings") or []
+        con.executemany(
+            "INSERT INTO findings VALUES (NULL" + ",?" * 12 + ")",
+            [_finding_row(doc_id, f) for f in findings],
+        )
+        n_findings += len(findings)
+    con.execute(
+        "INSERT INTO runs (version_key, finished_at, documents, findings) VALUES (?,?,?,?)",
+        (version, datetime.now(UTC).isoformat(timespec="seconds"), len(results), n_findings),
+    )
+
+
+def _document_row(result: dict) -> tuple:
+    meta = result.get("meta") or {}
+    return (
+        result["doc_id"],
+        result.get("path"),
+        result.get("status"),
+        result.get("error"),
+        meta.get("title"),
+        meta.get("district"),
+        meta.get("city"),
+        meta.get("province"),
+        meta.get("kind"),
+        meta.get("published"),
+        meta.get("publisher"),
+        meta.get("report_year"),
+        result.get("source_url"),
+        result.get("fetched_at"),
+        len(result.get("indicators") or []),
+        len(result.get("figures") or []),
+        len(result.get("findings") or []),
+        json.dumps(result, ensure_ascii=False),
+    )
+
+
+def _indicator_row(doc_id: str, ind: dict) -> tuple:
+    std = ind.get("standard") or {}
+    cv = ind.get("cv") or {}
+    ev = ind.get("evidence") or {}
+    return (
+        doc_id,
+        ind.get("code"),
+        ind.get("name"),
+        ind.get("level"),
+        _scalar(ind.get("value")),
+        ind.get("unit"),
+        std.get("op"),
+        _scalar(std.get("value")),
+        std.get("unit"),
+        _scalar(ind.get("meets_standard")),
+        ind.get("schools_total"),
+        ind.get("schools_meeting"),
+        _scalar(cv.get("primary")),
+        _scalar(cv.get("junior")),
+        ind.get("self_conclusion"),
+        ev.get("start"),
+        ev.get("end"),
+        ev.get("text"),
+    )
+
+
+def _figure_row(doc_id: str, fig: dict) -> tuple:
+    extra = {k: v for k, v in fig.items() if k not in FIGURE_KEYS}
+    return (
+        doc_id,
+        fig.get("label"),
+        _scalar(fig.get("value")),
+        fig.get("unit"),
+        fig.get("level"),
+        _scalar(fig.get("is_target")),
+        fig.get("year"),
+        fig.get("start"),
+        fig.get("end"),
+        fig.get("text"),
+        json.dumps(extra, ensure_ascii=False) if extra else None,
+    )
+
+
+def _finding_row(doc_id: str, finding: dict) -> tuple:
+    ev = finding.get("evidence") or {}
+    extra = {k: v for k, v in finding.items() if k not in (*FINDING_KEYS, "code", "doc_id")}
+    return (
+        doc_id,
+        finding.get("rule"),
+        finding.get("severity"),
+        finding.get("message"),
+        finding.get("formula"),
+        _scalar(finding.get("reported")),
+        _scalar(finding.get("expected")),
+        ev.get("start"),
+        ev.get("end"),
+        ev.get("text"),
+        None if finding.get("code") is None else str(finding["code"]),
+        json.dumps(extra, ensure_ascii=False) if extra else None,
+    )
+
+
+def _scalar(value: object) -> object:
+    """SQLite stores numbers, text and NULL; booleans as 0/1, anything else as JSON text."""
+    if value is None or isinstance(value, int | float | str):
+        return int(value) if isinstance(value, bool) else value
+    return json.dumps(value, ensure_ascii=False)

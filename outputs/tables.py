@@ -1,0 +1,220 @@
+"""Tabular outputs: documents.jsonl (the contract) and flat tables as CSV and Parquet.
+
+One row per item, each carrying doc_id, district and path so a table can be read on its own.
+Nested fields are flattened (`evidence.start` → `evidence_start`, `cv.primary` → `cv_primary`).
+CSV is UTF-8 with BOM so that Excel shows Chinese; nothing here depends on the time of the run,
+so an unchanged corpus gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+DOC_KEYS = ("doc_id", "district", "path")
+DOCUMENT_COLUMNS = [
+    "doc_id",
+    "path",
+    "status",
+    "error",
+    "title",
+    "district",
+    "city",
+    "province",
+    "kind",
+    "published",
+    "publisher",
+    "report_year",
+    "source_url",
+    "fetched_at",
+    "n_indicators",
+    "n_figures",
+    "n_findings",
+    "n_errors",
+    "n_warnings",
+    "n_info",
+]
+FIGURE_COLUMNS = [
+    *DOC_KEYS,
+    "label",
+    "value",
+    "unit",
+    "level",
+    "is_target",
+    "year",
+    "start",
+    "end",
+    "text",
+]
+INDICATOR_COLUMNS = [
+    *DOC_KEYS,
+    "code",
+    "name",
+    "level",
+    "value",
+    "unit",
+    "standard_op",
+    "standard_value",
+    "standard_unit",
+    "meets_standard",
+    "schools_total",
+    "schools_meeting",
+    "cv_primary",
+    "cv_junior",
+    "self_conclusion",
+    "evidence_start",
+    "evidence_end",
+    "evidence_text",
+]
+FINDING_COLUMNS = [
+    *DOC_KEYS,
+    "rule",
+    "severity",
+    "message",
+    "formula",
+    "reported",
+    "expected",
+    "evidence_start",
+    "evidence_end",
+    "evidence_text",
+]
+TABLES = {
+    "figures": ("figures", FIGURE_COLUMNS),
+    "indicators": ("indicators", INDICATOR_COLUMNS),
+    "findings": ("findings", FINDING_COLUMNS),
+}
+
+
+def write_tables(results: list[dict], out_dir: Path) -> list[Path]:
+    """documents.jsonl plus figures/indicators/findings as CSV and all four tables as Parquet."""
+    out_dir = Path(out_dir)
+    written = [write_jsonl(results, out_dir / "documents.jsonl")]
+    frames = {"documents": documents_frame(results)}
+    for name, (key, columns) in TABLES.items():
+        frames[name] = items_frame(results, key, columns)
+        path = out_dir / f"{name}.csv"
+        frames[name].to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+        written.append(path)
+    for name, frame in frames.items():
+        path = out_dir / f"{name}.parquet"
+        arrow_safe(frame).to_parquet(path, index=False)
+        written.append(path)
+    return written
+
+
+def write_jsonl(results: Iterable[dict], path: Path) -> Path:
+    """One contract document per line, keys in the order the pipeline produced them."""
+    with Path(path).open("w", encoding="utf-8", newline="\n") as fh:
+        for result in results:
+            fh.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return Path(path)
+
+
+def flatten(item: dict, prefix: str = "") -> dict:
+    """Nested dicts become prefixed columns; lists become JSON text (a cell holds one value)."""
+    flat: dict = {}
+    for key, value in item.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}_"))
+        elif isinstance(value, list | tuple):
+            flat[name] = json.dumps(value, ensure_ascii=False)
+        else:
+            flat[name] = value
+    return flat
+
+
+def item_rows(results: Iterable[dict], key: str) -> list[dict]:
+    """Flattened items of one kind, each prefixed with its document's doc_id, district, path."""
+    rows = []
+    for result in results:
+        head = {
+            "doc_id": result["doc_id"],
+            "district": (result.get("meta") or {}).get("district"),
+            "path": result.get("path"),
+        }
+        for item in result.get(key) or []:
+            flat = flatten(item)
+            flat.pop("doc_id", None)  # corpus-level findings name their document; head has it
+            rows.append({**head, **flat})
+    return rows
+
+
+def items_frame(results: Iterable[dict], key: str, columns: list[str]) -> pd.DataFrame:
+    """A table with the fixed columns first (present even when empty), extra keys after."""
+    rows = item_rows(results, key)
+    extra = sorted({k for row in rows for k in row} - set(columns))
+    return pd.DataFrame(rows, columns=[*columns, *extra], dtype=object)
+
+
+def document_row(result: dict) -> dict:
+    """The flat summary of one document: status, metadata, provenance and counts."""
+    meta = result.get("meta") or {}
+    findings = result.get("findings") or []
+    severities = [f.get("severity") for f in findings]
+    row = {
+        "doc_id": result["doc_id"],
+        "path": result.get("path"),
+        "status": result.get("status"),
+        "error": result.get("error"),
+        **{k: meta.get(k) for k in DOCUMENT_COLUMNS[4:12]},
+        "source_url": result.get("source_url"),
+        "fetched_at": result.get("fetched_at"),
+        "n_indicators": len(result.get("indicators") or []),
+        "n_figures": len(result.get("figures") or []),
+        "n_findings": len(findings),
+        "n_errors": severities.count("error"),
+        "n_warnings": severities.count("warning"),
+        "n_info": severities.count("info"),
+    }
+    return row
+
+
+def documents_frame(results: Iterable[dict]) -> pd.DataFrame:
+    return pd.DataFrame([document_row(r) for r in results], columns=DOCUMENT_COLUMNS, dtype=object)
+
+
+def arrow_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give every object column one Arrow type: ints → Int64, numbers → float, mixed → text.
+
+    Frames are built with dtype=object so the CSV writes 23 (not 23.0) and keeps None empty.
+    """
+    frame = frame.copy()
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object:
+            continue
+        values = column.dropna()
+        kinds = {_kind(v) for v in values}
+        if kinds == {"int"}:
+            frame[name] = column.astype("Int64")
+        elif kinds and kinds <= {"int", "number"}:
+            frame[name] = pd.to_numeric(column, errors="coerce").astype("float64")
+        elif kinds == {"bool"}:
+            frame[name] = column.astype("boolean")
+        elif len(kinds) > 1 or kinds == {"other"}:
+            frame[name] = column.map(lambda v: None if _missing(v) else str(v)).astype(object)
+        elif not kinds:
+            frame[name] = column.astype("string")
+        elif kinds == {"str"}:
+            frame[name] = column.map(lambda v: None if _missing(v) else v).astype(object)
+    return frame
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "str"
+    return "other"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)

@@ -1,0 +1,320 @@
+"""comparison.xlsx: the inspector's workbook, districts side by side on the same indicators.
+
+Sheets: 对比表 (one row per district report, one column per indicator and level; red where a
+value misses the national standard, orange where a finding touches it, the finding as a cell
+comment), 问题清单 (every finding with its formula and sentence), 文档 (every document).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+RED = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
+ORANGE = PatternFill("solid", start_color="FFFFD08A", end_color="FFFFD08A")
+HEADER_FILL = PatternFill("solid", start_color="FFDDE6F0", end_color="FFDDE6F0")
+SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_FILL = {"error": RED, "warning": ORANGE}
+STATUS_CN = {
+    "ok": "正常",
+    "empty": "空文档",
+    "needs_ocr": "需OCR",
+    "unsupported": "不支持",
+    "failed": "失败",
+}
+KIND_CN = {
+    "quality_balance_self_assessment": "优质均衡自评报告",
+    "basic_balance_self_assessment": "基本均衡自评报告",
+    "duty_performance_self_assessment": "履行教育职责自评报告",
+    "implementation_plan": "实施方案",
+    "research_report": "研究报告",
+    "other": "其他",
+}
+LEVEL_CN = {
+    "all": "",
+    "primary": "小学",
+    "junior": "初中",
+    "nine_year": "九年一贯制",
+    "special": "特教",
+}
+LEVEL_ORDER = {level: k for k, level in enumerate(LEVEL_CN)}
+AUTHOR = "edu-audit"
+MAX_WIDTH = 60
+
+
+def write_workbook(results: list[dict], path: Path) -> Path:
+    """Write the three sheets; returns the path written."""
+    wb = Workbook()
+    comparison_sheet(wb.active, results)
+    findings_sheet(wb.create_sheet("问题清单"), results)
+    documents_sheet(wb.create_sheet("文档"), results)
+    wb.save(path)
+    return Path(path)
+
+
+# --------------------------------------------------------------------------- 对比表
+
+
+def indicator_columns(results: Iterable[dict]) -> list[tuple[str, str]]:
+    """(code, level) pairs present in the corpus, in catalog order then level order."""
+    order = _catalog_order()
+    keys = {
+        (i["code"], i.get("level") or "all") for r in results for i in r.get("indicators") or []
+    }
+    return sorted(
+        keys,
+        key=lambda k: (order.get(k[0], len(order)), k[0], LEVEL_ORDER.get(k[1], 99), k[1]),
+    )
+
+
+def column_header(code: str, level: str) -> str:
+    """ "101 小学" on the first line, the catalog's short name under it."""
+    head = f"{code} {LEVEL_CN.get(level, level)}".strip()
+    short = _catalog_short().get(code)
+    return f"{head}\n{short}" if short else head
+
+
+def row_label(result: dict) -> str:
+    """District plus report year (or publication year), e.g. "万盛经开区 2025"."""
+    meta = result.get("meta") or {}
+    year = meta.get("report_year") or (meta.get("published") or "")[:4]
+    return f"{meta.get('district')} {year}".strip()
+
+
+def comparison_sheet(ws: Worksheet, results: list[dict]) -> None:
+    """One row per document that names its district, one column per indicator and level."""
+    ws.title = "对比表"
+    rows = [r for r in results if (r.get("meta") or {}).get("district")]
+    columns = indicator_columns(rows)
+    headers = ["区县（年份）", "标题", "文档编号"] + [column_header(c, lv) for c, lv in columns]
+    _header(ws, headers)
+    for r_index, result in enumerate(rows, start=2):
+        ws.cell(r_index, 1, row_label(result))
+        ws.cell(r_index, 2, (result.get("meta") or {}).get("title"))
+        ws.cell(r_index, 3, result["doc_id"])
+        first = _first_by_key(result.get("indicators") or [])
+        for c_index, key in enumerate(columns, start=4):
+            indicator = first.get(key)
+            if indicator is not None:
+                _indicator_cell(ws.cell(r_index, c_index), indicator, result)
+    _finish(ws, headers, freeze="D2", widths={1: 18, 2: 40, 3: 18}, header_height=32)
+
+
+def _first_by_key(indicators: list[dict]) -> dict[tuple[str, str], dict]:
+    first: dict[tuple[str, str], dict] = {}
+    for ind in indicators:
+        first.setdefault((ind["code"], ind.get("level") or "all"), ind)
+    return first
+
+
+def _indicator_cell(cell: Cell, indicator: dict, result: dict) -> None:
+    """Value (or self-conclusion for qualitative items), fill and comment."""
+    value = indicator.get("value")
+    cell.value = value if value is not None else indicator.get("self_conclusion")
+    notes = []
+    if indicator.get("meets_standard") is False:
+        std = indicator.get("standard") or {}
+        bar = f"（标准 {std.get('op', '')} {std.get('value', '')}{std.get('unit') or ''}）"
+        notes.append("未达到国家标准" + (bar if std else ""))
+    touching = touching_findings(indicator, result.get("findings") or [])
+    notes += [_finding_note(f) for f in touching]
+    if indicator.get("meets_standard") is False:
+        cell.fill = RED
+    elif touching:
+        cell.fill = ORANGE
+    if notes:
+        cell.comment = Comment("\n".join(notes), AUTHOR, width=320, height=40 + 40 * len(notes))
+
+
+def touching_findings(indicator: dict, findings: list[dict]) -> list[dict]:
+    """Findings about this indicator: same code, or evidence overlapping its evidence span."""
+    span = indicator.get("evidence") or {}
+    start, end = span.get("start"), span.get("end")
+    hits = []
+    for finding in findings:
+        if finding.get("code") is not None:
+            if str(finding["code"]) == str(indicator["code"]):
+                hits.append(finding)
+            continue
+        ev = finding.get("evidence") or {}
+        if None in (start, end, ev.get("start"), ev.get("end")):
+            continue
+        if ev["start"] < end and start < ev["end"]:
+            hits.append(finding)
+    return hits
+
+
+def _finding_note(finding: dict) -> str:
+    severity = SEVERITY_CN.get(finding.get("severity"), finding.get("severity") or "")
+    formula = f"（{finding['formula']}）" if finding.get("formula") else ""
+    return f"[{severity}] {finding.get('message') or ''}{formula}"
+
+
+# --------------------------------------------------------------------------- 问题清单
+
+FINDING_HEADERS = ["文档", "区县", "规则", "严重程度", "说明", "算式", "报告值", "复算值", "原文"]
+
+
+def findings_sheet(ws: Worksheet, results: list[dict]) -> None:
+    """Every finding, one per row, in document order as the engine reported them."""
+    _header(ws, [*FINDING_HEADERS, "文档编号", "位置"])
+    row = 2
+    for result in results:
+        meta = result.get("meta") or {}
+        for finding in result.get("findings") or []:
+            evidence = finding.get("evidence") or {}
+            values = [
+                meta.get("title") or result.get("path"),
+                meta.get("district"),
+                finding.get("rule"),
+                SEVERITY_CN.get(finding.get("severity"), finding.get("severity")),
+                finding.get("message"),
+                finding.get("formula"),
+                _cell_value(finding.get("reported")),
+                _cell_value(finding.get("expected")),
+                evidence.get("text"),
+                result["doc_id"],
+                evidence.get("start"),
+            ]
+            for col, value in enumerate(values, start=1):
+                ws.cell(row, col, value)
+            fill = SEVERITY_FILL.get(finding.get("severity"))
+            if fill is not None:
+                ws.cell(row, 4).fill = fill
+            row += 1
+    _finish(ws, [*FINDING_HEADERS, "文档编号", "位置"], freeze="A2", widths={5: 50, 6: 36, 9: 60})
+
+
+# --------------------------------------------------------------------------- 文档
+
+DOCUMENT_HEADERS = [
+    "路径",
+    "状态",
+    "错误",
+    "标题",
+    "区县",
+    "类型",
+    "发布日期",
+    "来源网址",
+    "抓取时间",
+    "指标数",
+    "数字数",
+    "问题数",
+    "错误",
+    "警告",
+    "提示",
+    "文档编号",
+]
+
+
+def documents_sheet(ws: Worksheet, results: list[dict]) -> None:
+    """Every document with its status, provenance and counts."""
+    _header(ws, DOCUMENT_HEADERS)
+    for row, result in enumerate(results, start=2):
+        meta = result.get("meta") or {}
+        severities = [f.get("severity") for f in result.get("findings") or []]
+        values = [
+            result.get("path"),
+            STATUS_CN.get(result.get("status"), result.get("status")),
+            result.get("error"),
+            meta.get("title"),
+            meta.get("district"),
+            KIND_CN.get(meta.get("kind"), meta.get("kind")),
+            meta.get("published"),
+            result.get("source_url"),
+            result.get("fetched_at"),
+            len(result.get("indicators") or []),
+            len(result.get("figures") or []),
+            len(severities),
+            severities.count("error"),
+            severities.count("warning"),
+            severities.count("info"),
+            result["doc_id"],
+        ]
+        for col, value in enumerate(values, start=1):
+            ws.cell(row, col, value)
+        if result.get("status") != "ok":
+            ws.cell(row, 2).fill = RED if result.get("status") == "failed" else ORANGE
+    _finish(ws, DOCUMENT_HEADERS, freeze="B2", widths={1: 40, 3: 50, 4: 50, 8: 50})
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _header(ws: Worksheet, headers: list[str]) -> None:
+    for col, text in enumerate(headers, start=1):
+        cell = ws.cell(1, col, text)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _finish(
+    ws: Worksheet,
+    headers: list[str],
+    freeze: str,
+    widths: dict[int, int] | None = None,
+    header_height: float | None = None,
+) -> None:
+    """Frozen header, autofilter over the used range, widths fitted to the content (capped)."""
+    ws.freeze_panes = freeze
+    last = get_column_letter(max(len(headers), 1))
+    ws.auto_filter.ref = f"A1:{last}{max(ws.max_row, 1)}"
+    fitted: dict[int, float] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                longest = max(_display_width(line) for line in str(cell.value).split("\n"))
+                fitted[cell.column] = max(fitted.get(cell.column, 0), longest)
+    for col in range(1, len(headers) + 1):
+        width = min(fitted.get(col, 8) + 2, MAX_WIDTH)
+        if widths and col in widths:
+            width = min(width, widths[col])
+        ws.column_dimensions[get_column_letter(col)].width = max(width, 8)
+    if header_height:
+        ws.row_dimensions[1].height = header_height
+
+
+def _display_width(text: str) -> int:
+    """CJK characters take two columns in Excel's default font."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _cell_value(value: object) -> object:
+    """Numbers and text as they are; anything else (lists, dicts) as text."""
+    if value is None or isinstance(value, int | float | str):
+        return value
+    return str(value)
+
+
+def _catalog_order() -> dict[str, int]:
+    try:
+        from pipeline.catalog import load_catalog
+
+        return {code: k for k, code in enumerate(load_catalog().codes())}
+    except Exception:  # the workbook must not fail because the catalog cannot load
+        return {}
+
+
+def _catalog_short() -> dict[str, str]:
+    try:
+        from pipeline.catalog import load_catalog
+
+        catalog = load_catalog()
+        names: dict[str, str] = {}
+        for framework in catalog.frameworks.values():
+            for code, indicator in framework.indicators.items():
+                names.setdefault(code, indicator.short)
+        default = catalog.frameworks.get("quality_balance")
+        if default is not None:
+            names.update({c: i.short for c, i in default.indicators.items()})
+        return names
+    except Exception:
+        return {}

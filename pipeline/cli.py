@@ -34,6 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--blocks", action="store_true", help="print one block per line with kind and offsets"
     )
     ingest.set_defaults(handler=cmd_ingest)
+
+    run = sub.add_parser("run", help="audit a whole corpus folder and write all outputs")
+    run.add_argument("corpus", metavar="CORPUS_DIR")
+    run.add_argument("-o", "--out", required=True, metavar="OUT_DIR")
+    run.add_argument("--workers", type=int, default=None, metavar="N", help="default: CPU cores")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    run.set_defaults(handler=cmd_run)
+
+    from pipeline.crawler import add_arguments as add_crawl_arguments
+    from pipeline.crawler import run as run_crawl
+
+    crawl = sub.add_parser("crawl", help="fetch reports from district sites into a corpus folder")
+    add_crawl_arguments(crawl)
+    crawl.set_defaults(handler=run_crawl)
     return parser
 
 
@@ -67,6 +81,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             )
     else:
         sys.stdout.write(doc.text + ("\n" if doc.text else ""))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pipeline.batch import run_corpus
+
+    if not Path(args.corpus).is_dir():
+        print(f"错误：找不到语料目录 {args.corpus}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.workers is not None and args.workers < 1:
+        print("错误：--workers 须至少为 1", file=sys.stderr)
+        return EXIT_USAGE
+    summary = run_corpus(args.corpus, args.out, workers=args.workers, progress=not args.no_progress)
+    print(summary.render())
     return EXIT_OK
 
 

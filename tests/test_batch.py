@@ -1,0 +1,236 @@
+"""Batch runs: discovery, provenance, incremental cache, failures that never stop a run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+import types
+from pathlib import Path
+
+import pytest
+
+import pipeline
+from pipeline import batch
+from pipeline.batch import cache_version, discover, process_file, run_corpus
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+TABLES = ("documents.jsonl", "figures.csv", "indicators.csv", "findings.csv")
+
+
+def small_corpus(root: Path, n: int = 3) -> Path:
+    """A quick corpus: the first shared documents plus one HTML page in a subfolder."""
+    root.mkdir(parents=True, exist_ok=True)
+    for path in sorted(CORPUS.glob("*.txt"))[:n]:
+        shutil.copy(path, root / path.name)
+    (root / "sub").mkdir(exist_ok=True)
+    (root / "sub" / "page.htm").write_text(
+        "<html><body><div id='zoom'><p>全区小学69所，初中25所。</p></div></body></html>",
+        encoding="utf-8",
+    )
+    return root
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in TABLES}
+
+
+def documents(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "documents.jsonl").read_text("utf-8").splitlines()]
+
+
+class Spy:
+    """A worker that records which files it was given (in-process runs only)."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def __call__(self, path: str, timeout: float | None = None) -> tuple[dict, str]:
+        self.paths.append(path)
+        return process_file(path, timeout)
+
+
+def test_discover_skips_hidden_manifest_unsupported_and_out_dir(tmp_path: Path) -> None:
+    corpus = small_corpus(tmp_path / "c", n=1)
+    (corpus / ".hidden.txt").write_text("x", encoding="utf-8")
+    (corpus / ".git").mkdir()
+    (corpus / ".git" / "a.txt").write_text("x", encoding="utf-8")
+    (corpus / "manifest.jsonl").write_text("{}\n", encoding="utf-8")
+    (corpus / "image.png").write_bytes(b"\x89PNG")
+    (corpus / "Report.PDF").write_bytes(b"%PDF-1.4")
+    out = corpus / "out"
+    out.mkdir()
+    (out / "documents.txt").write_text("x", encoding="utf-8")
+    names = [p.relative_to(corpus).as_posix() for p in discover(corpus, out)]
+    assert names == ["000_a2b9f6637f91ecf5.txt", "Report.PDF", "sub/page.htm"]
+
+
+def test_manifest_adds_source_url_and_fetch_time(tmp_path: Path) -> None:
+    corpus = small_corpus(tmp_path / "c", n=2)
+    first, second = sorted(corpus.glob("*.txt"))
+    moved = corpus / "renamed.txt"
+    second.rename(moved)  # matched by sha256 when the path no longer agrees
+    records = [
+        {"url": "http://a.gov.cn/1", "final_url": "https://a.gov.cn/1", "path": first.name,
+         "fetched_at": "2025-04-02T08:00:00.000+00:00", "sha256": "0" * 64, "status": 200},
+        {"url": "http://b.gov.cn/2", "final_url": None, "path": "gone.txt",
+         "sha256": batch.file_sha256(moved), "fetched_at": "2025-05-01T00:00:00+00:00"},
+    ]  # fmt: skip
+    lines = [json.dumps(r) for r in records] + ['{"url": "truncated']
+    (corpus / "manifest.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    out = tmp_path / "out"
+    run_corpus(corpus, out, workers=1, progress=False)
+    by_name = {Path(d["path"]).name: d for d in documents(out)}
+    assert by_name[first.name]["source_url"] == "https://a.gov.cn/1"
+    assert by_name[first.name]["fetched_at"].startswith("2025-04-02")
+    assert by_name["renamed.txt"]["source_url"] == "http://b.gov.cn/2"
+    assert "source_url" not in by_name["page.htm"]
+
+
+def test_second_run_processes_nothing_and_writes_identical_outputs(tmp_path: Path) -> None:
+    corpus, out = small_corpus(tmp_path / "c"), tmp_path / "out"
+    first = run_corpus(corpus, out, workers=1, progress=False)
+    assert (first.processed, first.cached, first.documents) == (4, 0, 4)
+    before = snapshot(out)
+    spy = Spy()
+    second = run_corpus(corpus, out, workers=1, progress=False, worker=spy)
+    assert (second.processed, second.cached, spy.paths) == (0, 4, [])
+    assert "本次处理 0" in second.render()
+    assert snapshot(out) == before
+
+
+def test_changed_file_is_the_only_one_reprocessed(tmp_path: Path) -> None:
+    corpus, out = small_corpus(tmp_path / "c"), tmp_path / "out"
+    run_corpus(corpus, out, workers=1, progress=False)
+    page = corpus / "sub" / "page.htm"
+    page.write_text(page.read_text("utf-8").replace("69所", "70所"), encoding="utf-8")
+    (corpus / "000_a2b9f6637f91ecf5.txt").unlink()  # a removed file leaves the outputs
+    spy = Spy()
+    summary = run_corpus(corpus, out, workers=1, progress=False, worker=spy)
+    assert [Path(p).name for p in spy.paths] == ["page.htm"]
+    assert (summary.processed, summary.cached, summary.documents) == (1, 2, 3)
+    assert len(documents(out)) == 3
+
+
+def test_worker_exception_fails_one_document_and_next_run_finishes(tmp_path: Path) -> None:
+    corpus, out = small_corpus(tmp_path / "c"), tmp_path / "out"
+
+    def flaky(path: str, timeout: float | None = None) -> tuple[dict, str]:
+        if path.endswith("page.htm"):
+            raise RuntimeError("parser exploded")
+        return process_file(path, timeout)
+
+    first = run_corpus(corpus, out, workers=1, progress=False, worker=flaky)
+    assert first.by_status == {"ok": 3, "failed": 1}
+    failed = [d for d in documents(out) if d["status"] == "failed"]
+    assert len(failed) == 1 and "parser exploded" in failed[0]["error"]
+    assert failed[0]["doc_id"] == batch.file_sha256(corpus / "sub" / "page.htm")[:16]
+    spy = Spy()
+    second = run_corpus(corpus, out, workers=1, progress=False, worker=spy)
+    assert [Path(p).name for p in spy.paths] == ["page.htm"]
+    assert second.by_status == {"ok": 4}
+
+
+def test_interrupted_run_is_finished_by_the_next(tmp_path: Path) -> None:
+    corpus, out = small_corpus(tmp_path / "c"), tmp_path / "out"
+    calls = []
+
+    def interrupted(path: str, timeout: float | None = None) -> tuple[dict, str]:
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # as if the inspector pressed Ctrl-C mid-run
+        calls.append(path)
+        return process_file(path, timeout)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_corpus(corpus, out, workers=1, progress=False, worker=interrupted)
+    assert len(list(out.glob(".cache/*/*.json"))) == 2  # finished documents were kept
+    summary = run_corpus(corpus, out, workers=1, progress=False)
+    assert (summary.processed, summary.cached) == (2, 2)
+    assert [d["status"] for d in documents(out)] == ["ok"] * 4
+
+
+def test_timeout_becomes_failed_result(tmp_path: Path) -> None:
+    corpus, out = small_corpus(tmp_path / "c", n=1), tmp_path / "out"
+
+    def slow(path: str, timeout: float | None = None) -> tuple[dict, str]:
+        with batch._time_limit(timeout):
+            if path.endswith("page.htm"):
+                time.sleep(5)
+            return process_file(path)
+
+    summary = run_corpus(corpus, out, workers=1, progress=False, timeout=0.2, worker=slow)
+    assert summary.by_status == {"ok": 1, "failed": 1}
+    assert any("超时" in (d["error"] or "") for d in documents(out))
+
+
+def test_two_workers_give_the_same_outputs(tmp_path: Path) -> None:
+    corpus = small_corpus(tmp_path / "c", n=5)
+    (corpus / "empty.txt").write_bytes(b"")
+    serial = run_corpus(corpus, tmp_path / "one", workers=1, progress=False)
+    parallel = run_corpus(corpus, tmp_path / "two", workers=2, progress=False)
+    assert parallel.processed == serial.processed == 7
+    assert parallel.by_status == serial.by_status == {"ok": 6, "empty": 1}
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+
+
+def test_cache_version_follows_code_and_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = cache_version()
+    assert len(key) == 64 and key == cache_version()
+    monkeypatch.setattr(pipeline, "__version__", "9.9.9")
+    assert cache_version() != key
+
+
+def test_new_version_reprocesses_and_prunes_old_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, out = small_corpus(tmp_path / "c", n=1), tmp_path / "out"
+    run_corpus(corpus, out, workers=1, progress=False)
+    monkeypatch.setattr(batch, "cache_version", lambda: "f" * 64)
+    summary = run_corpus(corpus, out, workers=1, progress=False)
+    assert summary.processed == 2
+    assert [p.name for p in (out / ".cache").iterdir()] == ["f" * 16]
+
+
+def test_corpus_checks_and_report_hooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus, out = small_corpus(tmp_path / "c", n=2), tmp_path / "out"
+    seen: dict = {}
+
+    def check_corpus(results: list[dict]) -> list[dict]:
+        first = results[0]["doc_id"]
+        return [{"doc_id": first, "rule": "duplicate_report", "severity": "info",
+                 "message": "与其他区县报告重复", "formula": None, "reported": None,
+                 "expected": None, "evidence": {"start": 0, "end": 1, "text": "x"}}]  # fmt: skip
+
+    def write_report(results: list[dict], texts: dict, out_dir: Path) -> None:
+        seen["texts"] = {k: texts[k] for k in texts}
+        (out_dir / "report").mkdir()
+        (out_dir / "report" / "index.html").write_text("<html></html>", encoding="utf-8")
+
+    monkeypatch.setitem(
+        sys.modules, "pipeline.corpus_checks", types.SimpleNamespace(check_corpus=check_corpus)
+    )
+    monkeypatch.setitem(
+        sys.modules, "outputs.report", types.SimpleNamespace(write_report=write_report)
+    )
+    summary = run_corpus(corpus, out, workers=1, progress=False)
+    docs = documents(out)
+    assert [f["rule"] for f in docs[0]["findings"]][-1] == "duplicate_report"
+    assert summary.by_severity["info"] >= 1
+    assert (out / "report" / "index.html").is_file()
+    assert len(seen["texts"]) == 3 and "万盛" in seen["texts"][docs[0]["doc_id"]]
+    run_corpus(corpus, out, workers=1, progress=False)  # cached: the finding is not doubled
+    assert [f["rule"] for f in documents(out)[0]["findings"]].count("duplicate_report") == 1
+
+
+def test_cli_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = small_corpus(tmp_path / "c", n=1)
+    code = main(
+        ["run", str(corpus), "-o", str(tmp_path / "out"), "--workers", "1", "--no-progress"]
+    )
+    assert code == 0 and "文档 2 份" in capsys.readouterr().out
+    assert (tmp_path / "out" / "comparison.xlsx").is_file()
+    assert main(["run", str(tmp_path / "missing"), "-o", str(tmp_path / "o2")]) == 2
+    assert "找不到语料目录" in capsys.readouterr().err

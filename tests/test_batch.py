@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -234,3 +235,19 @@ def test_cli_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (tmp_path / "out" / "comparison.xlsx").is_file()
     assert main(["run", str(tmp_path / "missing"), "-o", str(tmp_path / "o2")]) == 2
     assert "找不到语料目录" in capsys.readouterr().err
+
+
+def crash_on_page(path: str, timeout: float | None = None) -> tuple[dict, str]:
+    """Kills its worker process on one file, as a segfaulting parser would."""
+    if path.endswith("page.htm"):
+        os._exit(1)
+    return process_file(path, timeout)
+
+
+def test_crashed_worker_fails_only_its_document(tmp_path: Path) -> None:
+    corpus, out = small_corpus(tmp_path / "c", n=3), tmp_path / "out"
+    summary = run_corpus(corpus, out, workers=2, progress=False, worker=crash_on_page)
+    assert summary.by_status == {"ok": 3, "failed": 1}
+    failed = [d for d in documents(out) if d["status"] == "failed"]
+    assert [Path(d["path"]).name for d in failed] == ["page.htm"]
+    assert "工作进程意外退出" in failed[0]["error"]

@@ -1,0 +1,51 @@
+"""The static HTML audit report: `report/index.html` plus one page per document.
+
+Called by the batch runner after a run; pages are written atomically (temp file + rename) and
+contain no timestamps, so an unchanged corpus gives byte-identical pages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from outputs.docpage import document_page, page_name
+from outputs.indexpage import index_page
+
+STALE_PAGE = re.compile(r"^(?:[0-9a-f]{16}|doc-[0-9a-f]{16})\.html$")
+
+
+def _write(path: Path, content: str) -> None:
+    """Write via a temp file and rename, so an interrupted run never leaves half a page."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(content, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _remove_stale(report_dir: Path, keep: set[str]) -> None:
+    """Drop pages of documents no longer in the corpus (only files named like our pages)."""
+    for path in report_dir.glob("*.html"):
+        if STALE_PAGE.match(path.name) and path.name not in keep:
+            path.unlink()
+
+
+def write_report(results: list[dict[str, Any]], texts: Mapping[str, str], out_dir: Path) -> Path:
+    """Write `out_dir/report/index.html` and `<doc_id>.html` per document; return the index.
+
+    `texts[doc_id]` is the normalised text every offset in the results indexes; a missing text
+    (failed documents) gives a page with metadata and findings but no text.
+    """
+    report_dir = Path(out_dir) / "report"
+    report_dir.mkdir(parents=True, exist_ok=True)
+    names = set()
+    for result in results:
+        name = page_name(result["doc_id"])
+        names.add(name)
+        _write(report_dir / name, document_page(result, texts.get(result["doc_id"], "")))
+    _remove_stale(report_dir, names)
+    index = report_dir / "index.html"
+    _write(index, index_page(results))
+    return index

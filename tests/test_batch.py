@@ -192,7 +192,23 @@ def test_new_version_reprocesses_and_prunes_old_cache(
     monkeypatch.setattr(batch, "cache_version", lambda: "f" * 64)
     summary = run_corpus(corpus, out, workers=1, progress=False)
     assert summary.processed == 2
-    assert [p.name for p in (out / ".cache").iterdir()] == ["f" * 16]
+    assert [p.name for p in (out / ".cache").iterdir() if p.is_dir()] == ["f" * 16]
+
+
+def test_warm_run_trusts_size_and_mtime_instead_of_rehashing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, out = small_corpus(tmp_path / "c", n=2), tmp_path / "out"
+    an_hour_ago = time.time() - 3600
+    for path in discover(corpus):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    run_corpus(corpus, out, workers=1, progress=False)
+
+    def no_hashing(path: Path) -> str:
+        raise AssertionError(f"{path} was read again")
+
+    monkeypatch.setattr(batch, "file_sha256", no_hashing)
+    assert run_corpus(corpus, out, workers=1, progress=False).processed == 0
 
 
 def test_corpus_checks_and_report_hooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

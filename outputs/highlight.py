@@ -129,13 +129,21 @@ def highlight(text: str, result: Mapping[str, Any]) -> str:
     """
     spans = collect_spans(result, len(text))
     cuts = sorted({0, len(text), *(s.start for s in spans), *(s.end for s in spans)})
-    anchors: dict[int, list[int]] = {}
+    opening: dict[int, list[Span]] = {}
+    closing: dict[int, list[Span]] = {}
     for s in spans:
-        if s.kind == "finding":
-            anchors.setdefault(s.start, []).append(s.index)
+        opening.setdefault(s.start, []).append(s)
+        closing.setdefault(s.end, []).append(s)
+    active: set[Span] = set()
     out: list[str] = []
     for a, b in zip(cuts, cuts[1:], strict=False):
-        out.extend(f'<span class="anchor" id="f-{i}"></span>' for i in anchors.get(a, []))
-        covering = [s for s in spans if s.start <= a and b <= s.end]
+        active.difference_update(closing.get(a, ()))
+        active.update(opening.get(a, ()))
+        out.extend(
+            f'<span class="anchor" id="f-{s.index}"></span>'
+            for s in opening.get(a, ())
+            if s.kind == "finding"
+        )
+        covering = sorted(active, key=lambda s: (s.kind, s.index))
         out.append(_mark(text[a:b], covering, result))
     return "".join(out)

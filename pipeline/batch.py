@@ -12,8 +12,10 @@ recorded as `failed` in the outputs but not cached, so the next run tries those 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -32,7 +34,7 @@ from tqdm import tqdm
 import pipeline
 from pipeline.audit import SCHEMA_VERSION, audit_document
 from pipeline.document import META_KEYS
-from pipeline.ingest import ingest_path
+from pipeline.ingest import ingest_bytes, ingest_path
 
 SUFFIXES = frozenset({".txt", ".htm", ".html", ".shtml", ".pdf", ".docx", ".doc", ".wps"})
 MANIFEST_NAME = "manifest.jsonl"
@@ -273,8 +275,28 @@ def process_file(path: str, timeout: float | None = None) -> tuple[dict, str]:
         return audit_document(doc), doc.text
 
 
+WARM_UP_TEXT = (
+    "全区共有小学69所、初中25所。发放问卷385份，有效问卷379份，满意337份，满意度为88.9%。"
+)
+
+
+def warm_up() -> None:
+    """Audit a tiny document once per process, outside any time limit.
+
+    Heavy set-up (language models, catalogs) happens on first use; done under a per-document
+    timeout it could be cut off half-way through an import and poison the worker.
+    """
+    with contextlib.suppress(Exception):  # a real document reports any problem itself
+        audit_document(ingest_bytes(WARM_UP_TEXT.encode("utf-8"), "warm-up.txt"))
+
+
 class _time_limit:
-    """SIGALRM-based limit; a no-op where signals are unavailable (Windows, non-main thread)."""
+    """SIGALRM-based limit; a no-op where signals are unavailable (Windows, non-main thread).
+
+    SIGALRM only interrupts Python code. In a pool worker a second, CPU-time limit (twice the
+    timeout, SIGPROF with its default action) ends the process when a C extension loops
+    without returning; the pool then retries that file alone and records it as failed.
+    """
 
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
@@ -283,13 +305,19 @@ class _time_limit:
             and hasattr(signal, "setitimer")
             and threading.current_thread() is threading.main_thread()
         )
+        self.hard = self.active and multiprocessing.parent_process() is not None
 
     def __enter__(self) -> None:
         if self.active:
             self.previous = signal.signal(signal.SIGALRM, self._expired)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        if self.hard:
+            signal.signal(signal.SIGPROF, signal.SIG_DFL)
+            signal.setitimer(signal.ITIMER_PROF, 2 * self.seconds)
 
     def __exit__(self, *exc: object) -> None:
+        if self.hard:
+            signal.setitimer(signal.ITIMER_PROF, 0)
         if self.active:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
@@ -303,7 +331,9 @@ def failed_result(src: SourceFile, path: str, exc: BaseException) -> dict:
     if isinstance(exc, DocumentTimeout):
         message = str(exc)
     elif isinstance(exc, BrokenProcessPool):
-        message = "处理该文件时工作进程意外退出（可能内存不足或解析器崩溃），下次运行会重试"
+        message = (
+            "处理该文件时工作进程意外退出（可能内存不足、解析器崩溃或长时间无响应），下次运行会重试"
+        )
     else:
         message = f"处理时出错（{type(exc).__name__}: {exc}），下次运行会重试；如仍失败请报告此文件"
     return {
@@ -448,6 +478,7 @@ def _execute(
         return
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     if workers == 1:
+        warm_up()
         for src in todo:
             try:
                 outcome: tuple[dict, str] | BaseException = worker(str(src.path), timeout)
@@ -470,7 +501,7 @@ def _run_pool(
 ) -> list[SourceFile]:
     """Submit everything to one pool; return the files lost to a broken pool (to retry)."""
     crashed: list[SourceFile] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=warm_up) as pool:
         pending: dict[Future, SourceFile] = {
             pool.submit(worker, str(src.path), timeout): src for src in todo
         }

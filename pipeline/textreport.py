@@ -41,7 +41,7 @@ def print_result(result: dict, console: Console) -> None:
     )
     for finding in result["findings"]:
         console.print(
-            f"{_SEVERITY.get(finding['severity'], finding['severity'])} [{finding['rule']}] "
+            f"{_SEVERITY.get(finding['severity'], finding['severity'])} {_escape('[' + finding['rule'] + ']')} "
             f"{_escape(finding['message'])}\n    算式：{_escape(finding.get('formula') or '')}\n"
             f"    原文：{_escape(finding['evidence']['text'][:160])}"
         )

@@ -1,0 +1,482 @@
+"""Map a report's indicator blocks to national indicator codes and read their values.
+
+Reports number indicators in many ways (指标一… restarting in each section, 指标101, (1), 第X项)
+or state them in running prose. Codes are found by meaning — the block title against the
+catalog's names and aliases, by containment or jieba-token overlap — never by position. Inside a
+block we read the value per level, the standard the report quotes, how many schools meet it,
+the between-school coefficients of variation, and the report's own conclusion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import regex
+
+from pipeline.catalog import Catalog, Indicator, load_catalog
+from pipeline.document import Document
+from pipeline.figures import Figure, level_of
+from pipeline.sections import Section
+
+GROUP_WORDS = {
+    "resource": ("资源配置",),
+    "guarantee": ("政府保障",),
+    "quality": ("教育质量", "质量"),
+    "recognition": ("社会认可",),
+    "veto": ("一票否决",),
+}
+MIN_MATCH = 0.5
+_CODE_REF = regex.compile(r"指标\s*(\d{3})")
+_CONCLUSION = regex.compile(
+    r"(?:自评|评估|自查)?结论\s*(?:为|是)?\s*[:：]?\s*[“\"]?(?P<c>[^。；;\n）)”\"]{1,20})|[（(]\s*(?P<p>自评[^）)]{1,10})[)）]"
+)
+_CV_LABEL = regex.compile(r"差异系数|差异率")
+_SCHOOL_RATIO = regex.compile(r"达标(?:比例|率)|占比|比例")
+_STANDARD_WORDS = regex.compile(
+    r"不低于|不少于|不超过|不高于|不小于|不大于|达到|以上|以下|以内|≥|≤|分别不"
+)
+
+
+@dataclass
+class IndicatorValue:
+    """What a report says about one indicator at one level."""
+
+    code: str
+    level: str
+    start: int
+    end: int
+    value: Figure | None = None
+    stated_standard: Figure | None = None
+    schools_total: int | None = None
+    schools_meeting: int | None = None
+    schools_basic: int | None = None
+    schools_unmet: int = 0
+    school_ratio: Figure | None = None
+    cv: dict[str, Figure] = field(default_factory=dict)
+    self_conclusion: str | None = None
+    conclusion_span: tuple[int, int] | None = None
+    cv_combined: bool = False
+
+
+Tokenize = Callable[[str], list[str]]
+
+
+def match_code(title: str, catalog: Catalog, group: str | None, tokenize: Tokenize) -> str | None:
+    """The catalog code whose name or alias best matches a block title (None below MIN_MATCH)."""
+    explicit = [
+        c for c in _CODE_REF.findall(title) if c in catalog.frameworks["quality_balance"].indicators
+    ]
+    if explicit:
+        return explicit[0]
+    title_tokens = set(tokenize(title))
+    best, best_score = None, 0.0
+    for indicator in catalog.frameworks["quality_balance"].indicators.values():
+        if group and indicator.group != group:
+            continue
+        score = _name_score(title, title_tokens, indicator, tokenize)
+        if score > best_score:
+            best, best_score = indicator.code, score
+    return best if best_score >= MIN_MATCH else None
+
+
+def _name_score(
+    title: str, title_tokens: set[str], indicator: Indicator, tokenize: Tokenize
+) -> float:
+    names = [indicator.name, indicator.short, *indicator.aliases]
+    if any(len(n) >= 2 and n in title for n in names):
+        return 1.0 + max(len(n) for n in names if n in title) / 100  # longer alias wins ties
+    best = 0.0
+    for name in names:
+        tokens = {t for t in tokenize(name) if len(t) > 1}
+        if tokens:
+            overlap = len(tokens & title_tokens) / len(tokens)
+            best = max(best, overlap)
+    return best
+
+
+def block_group(section: Section | None) -> str | None:
+    """The indicator group a section's ancestors name (资源配置 → resource…)."""
+    node = section.parent if section else None
+    while node is not None:
+        for group, words in GROUP_WORDS.items():
+            if any(w in node.title for w in words):
+                return group
+        node = node.parent
+    return None
+
+
+def extract_indicators(
+    doc: Document, sections: list[Section], figures: list[Figure], tokenize: Tokenize
+) -> list[IndicatorValue]:
+    """Indicator values from indicator blocks, then from prose outside them."""
+    catalog = load_catalog()
+    results: list[IndicatorValue] = []
+    covered: list[tuple[int, int]] = []
+    for section in sections:
+        codes = _section_codes(doc, section, catalog, tokenize)
+        if not codes:
+            continue
+        covered.append((section.start, section.end))
+        block_figures = [f for f in figures if section.start <= f.start < section.end]
+        title_end = section.body_start
+        for code in codes:
+            results.extend(_read_block(doc, section, title_end, code, block_figures, catalog))
+    results.extend(_prose_indicators(doc, figures, covered, catalog))
+    _apply_combined_cv(doc, results, figures, sections)
+    return _merge(results)
+
+
+def _section_codes(
+    doc: Document, section: Section, catalog: Catalog, tokenize: Tokenize
+) -> list[str]:
+    """Codes a section is about: explicit 指标101 references, or its title matched by meaning."""
+    head = doc.text[section.start : section.body_start + 1]
+    known = catalog.frameworks["quality_balance"].indicators
+    explicit = [
+        c
+        for c in _CODE_REF.findall(doc.text[section.start : _first_sentence_end(doc, section)])
+        if c in known
+    ]
+    if explicit:
+        return list(dict.fromkeys(explicit))
+    if section.level < 5 and not any(
+        w in section.title for words in GROUP_WORDS.values() for w in words
+    ):
+        return []
+    group = block_group(section)
+    code = match_code(section.title or head, catalog, group, tokenize)
+    if code is None and section.level < 5:
+        return []
+    if code is None or (section.level < 5 and known[code].group not in ("recognition", "veto")):
+        return []
+    return [code]
+
+
+def _first_sentence_end(doc: Document, section: Section) -> int:
+    return min(doc.sentence_at(section.start).end + 1, section.end)
+
+
+def _read_block(
+    doc: Document,
+    section: Section,
+    title_end: int,
+    code: str,
+    figures: list[Figure],
+    catalog: Catalog,
+) -> list[IndicatorValue]:
+    indicator = catalog.indicator(code)
+    text = doc.text
+    conclusion, span = _conclusion(text, section.start, section.end, catalog)
+    by_level: dict[str, IndicatorValue] = {}
+
+    def entry(level: str) -> IndicatorValue:
+        if level not in by_level:
+            by_level[level] = IndicatorValue(code, level, section.start, section.end)
+        return by_level[level]
+
+    previous_role: str | None = None
+    previous_fig: Figure | None = None
+    for fig in figures:
+        if fig.is_target or (fig.quantity.unit != "%" and _in_parentheses(text, fig)):
+            continue
+        if _CV_LABEL.search(fig.label) and not fig.quantity.unit:
+            if (
+                indicator.group == "resource"
+                and fig.level in ("primary", "junior")
+                and not fig.is_standard
+            ):
+                entry("all").cv.setdefault(fig.level, fig)
+            continue
+        if fig.is_standard or (
+            fig.start < title_end and _STANDARD_WORDS.search(_own_clause(text, fig))
+        ):
+            if _unit_fits(fig, indicator) and (
+                fig.level in indicator.standards or fig.level == "all"
+            ):
+                entry(fig.level).stated_standard = entry(fig.level).stated_standard or fig
+            continue
+        if _is_school_count(fig):
+            previous_role = _school_count(text, fig, entry, previous_role, previous_fig)
+            previous_fig = fig
+            continue
+        if fig.quantity.unit == "%" and _is_school_ratio(fig, figures):
+            entry(fig.level).school_ratio = entry(fig.level).school_ratio or fig
+            continue
+        if _is_value(text, fig, indicator):
+            for level in _value_levels(text, fig, indicator, figures):
+                target = entry(level)
+                if target.value is None or _same_run(text, target.value, fig):
+                    target.value = fig
+    if not by_level and conclusion:
+        entry("all")
+    for item in by_level.values():
+        item.self_conclusion, item.conclusion_span = conclusion, span
+    _complete_school_counts(by_level)
+    return list(by_level.values())
+
+
+def _unit_fits(fig: Figure, indicator: Indicator) -> bool:
+    unit = fig.quantity.unit
+    if not indicator.unit:
+        return False
+    return unit == indicator.unit or unit.lstrip("万亿千").startswith(indicator.unit)
+
+
+def _own_clause(text: str, fig: Figure) -> str:
+    """From the last clause break before a figure to its end (its qualifier included)."""
+    before = text[fig.sentence.start : fig.start]
+    cut = max((m.end() for m in regex.finditer(r"[，,；;、]", before)), default=0)
+    return before[cut:] + text[fig.start : fig.end]
+
+
+def _in_parentheses(text: str, fig: Figure) -> bool:
+    """An aside in parentheses (不含2个50人以下教学点) is never a headline figure."""
+    before = text[fig.sentence.start : fig.start]
+    return before.count("(") + before.count("（") > before.count(")") + before.count("）")
+
+
+def _is_school_count(fig: Figure) -> bool:
+    unit = fig.quantity.unit
+    return unit == "所" or (
+        unit == "个"
+        and regex.search(r"教学点|校点|学校", fig.label + "教学点") is not None
+        and "教学点" in fig.label
+    )
+
+
+def _is_value(text: str, fig: Figure, indicator: Indicator) -> bool:
+    """A statement of the indicator's own quantity, not a count that qualifies a noun."""
+    if not indicator.numeric or not indicator.standards or not _unit_fits(fig, indicator):
+        return False  # composite items (音美专用教室) have no single value to read
+    if text[fig.end : fig.end + 1] == "的":
+        return False  # "超过2000人的小学2所": the number describes schools
+    if indicator.per_school:
+        return (
+            any(k in fig.label for k in indicator.keywords)
+            or level_of(fig.label) is not None
+            and len(fig.label) <= 4
+        )
+    return True
+
+
+def _value_levels(text: str, fig: Figure, indicator: Indicator, figures: list[Figure]) -> list[str]:
+    """Levels a value speaks for: "小学、初中…均达100%" names both."""
+    if {"primary", "junior"} <= set(indicator.standards):
+        clause = text[fig.sentence.start : fig.start]
+        if regex.search(
+            r"(?:小学|初中)[^，,；;。]{0,3}(?:小学|初中)[^，,；;。]*(?:均|都|全部)", clause
+        ):
+            return ["primary", "junior"]
+    return [_value_level(fig, indicator, figures)]
+
+
+def _value_level(fig: Figure, indicator: Indicator, figures: list[Figure]) -> str:
+    """Level of a value; an unlabelled value next to a labelled sibling takes the other level."""
+    if set(indicator.standards) <= {"all"}:
+        return "all"
+    if fig.level != "all" or not ({"primary", "junior"} <= set(indicator.standards)):
+        return fig.level
+    siblings = {
+        f.level
+        for f in figures
+        if f.sentence == fig.sentence and f is not fig and f.quantity.unit == fig.quantity.unit
+    }
+    if siblings == {"junior"}:
+        return "primary"
+    if siblings == {"primary"}:
+        return "junior"
+    return "all"
+
+
+def _same_run(text: str, first: Figure, later: Figure) -> bool:
+    """Values listed as a run (分别为21.5%、21.6%、27.4%): the last one is the latest."""
+    gap = text[first.end : later.start]
+    return regex.fullmatch(r"\s*[、，,和及]\s*", gap) is not None and first.label == later.label
+
+
+def _is_school_ratio(fig: Figure, figures: list[Figure]) -> bool:
+    """ "达标学校22所……达标比例95.7%": a share of schools, not the indicator's value."""
+    if not _SCHOOL_RATIO.search(fig.label):
+        return False
+    before = [f for f in figures if f.sentence == fig.sentence and f.end <= fig.start]
+    return "达标" in fig.label or (bool(before) and _is_school_count(before[-1]))
+
+
+_TOTAL_LABEL = regex.compile(
+    r"(?:全区|全县|全市|现有|共有|纳入[\p{Han}]{0,12}的?|参评|义务教育|阶段|中小学?|的)*学校(?:\(含校点\)|（含校点）)?"
+)
+_MEETING_LABEL = regex.compile(r"(?:达到|符合|按照?)[^，,；;。]{0,16}标准")
+_SCHOOL_ROLES = (
+    ("total", r"^(?:小学|初中)?(?:学校)?(?:中|里)?有|^[^，,；;。]{0,6}中有"),
+    ("basic", r"^基本达标"),
+    ("unmet", r"^(?:学校)?(?:不达标|未达标|未达到)"),
+    ("all_meeting", r"^[\p{Han}\d、]{0,16}?(?:100%|全部|均)达标"),
+    ("meeting", r"^(?:学校)?(?:均|全部)?达标"),
+)
+
+
+def _school_count(
+    text: str,
+    fig: Figure,
+    entry: Callable[[str], IndicatorValue],
+    previous_role: str | None,
+    previous: Figure | None,
+) -> str | None:
+    """Read 达标学校23所 / 69所小学中有56所达标 / 13所基本达标 / 不达标小学2所、教学点1个 /
+    25所初中100%达标; a count listed after another (、) shares its role. Returns the role."""
+    clause_end = regex.search(r"[，,；;。]|$", text[fig.end : fig.sentence.end]).start() + fig.end
+    after = text[fig.end : clause_end]
+    role = next((r for r, p in _SCHOOL_ROLES if regex.search(p, after)), None)
+    clause = _own_clause(text, fig)
+    if role is None:
+        if "基本达标" in clause:
+            role = "basic"
+        elif regex.search(r"不达标|未达标|不合格|未达到", clause):
+            role = "unmet"
+        elif "达标" in clause or _MEETING_LABEL.search(clause):
+            role = "meeting"
+        elif _TOTAL_LABEL.fullmatch(fig.label):
+            role = "total"
+        elif previous is not None and regex.fullmatch(
+            r"[、和及]", text[previous.end : fig.start].strip()[:1] or "x"
+        ):
+            role = previous_role
+    item = entry(level_of(after[:4]) or fig.level)  # "69所小学中有…": the level follows the unit
+    count = int(fig.quantity.value)
+    if role == "total":
+        item.schools_total = item.schools_total or count
+    elif role == "basic":
+        item.schools_basic = (item.schools_basic or 0) + count
+    elif role == "unmet":
+        item.schools_unmet += count
+    elif role == "all_meeting" and item.schools_total is None:
+        item.schools_total = item.schools_meeting = count
+    elif role == "meeting" and item.schools_meeting is None:
+        item.schools_meeting = count
+    return role
+
+
+def _complete_school_counts(by_level: dict[str, IndicatorValue]) -> None:
+    """Total = meeting + basic + not meeting when the report gives only the parts.
+
+    Unmet schools named by level (不达标初中1所) count toward an overall 达标学校N所."""
+    overall = by_level.get("all")
+    if overall is not None and overall.schools_meeting is not None:
+        for level, item in by_level.items():
+            if level != "all" and item.schools_meeting is None and item.schools_total is None:
+                overall.schools_unmet += item.schools_unmet
+                overall.schools_basic = (overall.schools_basic or 0) + (
+                    item.schools_basic or 0
+                ) or overall.schools_basic
+                item.schools_unmet, item.schools_basic = 0, None
+    for item in by_level.values():
+        if item.schools_meeting is None or item.schools_total is not None:
+            continue
+        if item.schools_unmet or item.schools_basic:
+            item.schools_total = (
+                item.schools_meeting + item.schools_unmet + (item.schools_basic or 0)
+            )
+        elif item.school_ratio is not None and item.school_ratio.quantity.value == 100:
+            item.schools_total = item.schools_meeting
+
+
+def _conclusion(
+    text: str, start: int, end: int, catalog: Catalog
+) -> tuple[str | None, tuple[int, int] | None]:
+    """The block's 自评结论 (达标 / 整改后达标 / 基本达标 / 不达标), last one wins."""
+    found: tuple[str | None, tuple[int, int] | None] = (None, None)
+    for m in _CONCLUSION.finditer(text, start, end):
+        phrase = m["c"] or m["p"]
+        value = catalog.match_conclusion(phrase)
+        if value:
+            found = (value, (m.start(), m.end()))
+    return found
+
+
+def _prose_indicators(
+    doc: Document, figures: list[Figure], covered: list[tuple[int, int]], catalog: Catalog
+) -> list[IndicatorValue]:
+    """Indicators stated in running prose: a figure whose label holds an indicator alias."""
+    found = []
+    indicators = [
+        i for i in catalog.frameworks["quality_balance"].indicators.values() if i.numeric and i.unit
+    ]
+    for fig in figures:
+        if fig.is_target or fig.is_standard or any(s <= fig.start < e for s, e in covered):
+            continue
+        for indicator in indicators:
+            if not _unit_fits(fig, indicator) or indicator.per_school:
+                continue
+            if any(
+                len(a) >= 4 and a in fig.label for a in (indicator.name, *indicator.aliases)
+            ) and _prose_ok(fig, indicator):
+                sentence = fig.sentence
+                found.append(
+                    IndicatorValue(
+                        indicator.code,
+                        fig.level if fig.level in indicator.standards else "all",
+                        sentence.start,
+                        sentence.end,
+                        value=fig,
+                    )
+                )
+                break
+    return found
+
+
+def _prose_ok(fig: Figure, indicator: Indicator) -> bool:
+    """Aliases that are too general on their own need a qualifying word (满意度 → 综合/社会/问卷)."""
+    if indicator.code == "401":
+        return bool(regex.search(r"综合|社会|问卷|群众|认可", fig.label))
+    return True
+
+
+def _apply_combined_cv(
+    doc: Document, results: list[IndicatorValue], figures: list[Figure], sections: list[Section]
+) -> None:
+    """ "上述7项指标，小学校际差异系数为0.24": one cv for every resource indicator of the section."""
+    catalog = load_catalog()
+    for fig in figures:
+        if not _CV_LABEL.search(doc.text[fig.sentence.start : fig.start]) or fig.quantity.unit:
+            continue
+        if not regex.search(
+            r"上述\s*\d*\s*项|以上\s*\d*\s*项|(?:7|七)项指标",
+            doc.text[fig.sentence.start : fig.start],
+        ):
+            continue
+        for item in results:
+            if (
+                catalog.indicator(item.code).group == "resource"
+                and item.start <= fig.start + 2000
+                and fig.level in ("primary", "junior")
+            ):
+                holder = item if item.level == "all" else None
+                if holder is not None:
+                    holder.cv.setdefault(fig.level, fig)
+                    holder.cv_combined = True
+
+
+def _merge(results: list[IndicatorValue]) -> list[IndicatorValue]:
+    """One entry per (code, level): first block wins, later ones fill gaps."""
+    merged: dict[tuple[str, str], IndicatorValue] = {}
+    for item in results:
+        key = (item.code, item.level)
+        if key not in merged:
+            merged[key] = item
+            continue
+        base = merged[key]
+        for name in (
+            "value",
+            "stated_standard",
+            "schools_total",
+            "schools_meeting",
+            "schools_basic",
+            "school_ratio",
+            "self_conclusion",
+        ):
+            if getattr(base, name) is None and getattr(item, name) is not None:
+                setattr(base, name, getattr(item, name))
+        for level, fig in item.cv.items():
+            base.cv.setdefault(level, fig)
+    return list(merged.values())

@@ -1,0 +1,390 @@
+"""Recognise numbers with their units, magnitudes and qualifiers in normalised report text.
+
+The recogniser is deliberately suspicious: years, dates, document numbers (教督〔2017〕6号),
+indicator numbers (指标101), list enumerators, phone and index numbers, and text damaged by
+crawling ("2025911", "〔20225号", "3100%") are masked first and never become quantities.
+Values are kept as `Decimal` with the number of decimals written, because a reported "88.9"
+stands for the interval [88.85, 88.95), not for the float 88.9.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+
+import cn2an
+import regex
+
+CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+
+# Units, longest first. Money and magnitude-carrying units keep the report's own wording.
+UNITS = [
+    "个百分点",
+    "平方公里",
+    "平方米",
+    "万平方米",
+    "亿元",
+    "万元",
+    "千元",
+    "元",
+    "万人次",
+    "人次",
+    "万人",
+    "万名",
+    "万户",
+    "万册",
+    "万台",
+    "万间",
+    "学时",
+    "课时",
+    "小时",
+    "人",
+    "名",
+    "位",
+    "所",
+    "个",
+    "间",
+    "份",
+    "班",
+    "次",
+    "项",
+    "台",
+    "册",
+    "套",
+    "件",
+    "户",
+    "座",
+    "栋",
+    "亩",
+    "公里",
+    "千米",
+    "米",
+    "张",
+    "篇",
+    "本",
+    "门",
+    "节",
+    "岁",
+    "天",
+    "周",
+    "倍",
+    "万",
+    "亿",
+    "㎡",
+    "%",
+    "‰",
+]
+# Units a Chinese numeral may carry (一所学校, 两万人, 三成); others are too often words (一是, 五育).
+CN_UNITS = set(
+    [
+        "所",
+        "人",
+        "名",
+        "位",
+        "间",
+        "份",
+        "班",
+        "个",
+        "万",
+        "亿",
+        "元",
+        "万元",
+        "亿元",
+        "万人",
+        "倍",
+        "台",
+        "册",
+        "户",
+        "座",
+        "栋",
+        "亩",
+        "次",
+        "人次",
+    ]
+)
+PER_SUFFIX = r"(?:/(?:生/年|生·年|人/年|生|人|班|校|年|平方米))"
+
+QUALIFIERS_BEFORE = [
+    "不低于",
+    "不少于",
+    "不超过",
+    "不高于",
+    "不足",
+    "超过",
+    "高于",
+    "低于",
+    "少于",
+    "多于",
+    "大于",
+    "小于",
+    "达到",
+    "约",
+    "近",
+    "逾",
+    "超",
+    "过",
+    "将近",
+    "接近",
+    "大约",
+]
+QUALIFIERS_AFTER = ["以上", "以下", "以内", "左右", "余", "多", "上下", "之多", "强", "弱"]
+# qualifier → direction of the bound it states: ">=" lower bound, "<=" upper bound, "~" approximate
+QUALIFIER_SENSE = {
+    "不低于": ">=", "不少于": ">=", "超过": ">", "高于": ">", "多于": ">", "大于": ">", "逾": ">",
+    "超": ">", "过": ">", "以上": ">=", "余": ">", "多": ">", "之多": ">=", "强": ">",
+    "不超过": "<=", "不高于": "<=", "不足": "<", "低于": "<", "少于": "<", "小于": "<",
+    "以下": "<=", "以内": "<=", "近": "<", "将近": "<", "接近": "<", "弱": "<",
+    "约": "~", "大约": "~", "左右": "~", "上下": "~",
+    "达到": "=",
+}  # fmt: skip
+
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_CN = rf"[{CN_DIGITS}点]+"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as reported: its exact value, precision, unit, qualifier and span."""
+
+    start: int
+    end: int
+    raw: str
+    value: Decimal
+    decimals: int
+    unit: str
+    qualifier: str | None = None
+    ratio: tuple[Decimal, ...] | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.ratio:
+            return "ratio"
+        if self.unit in ("%", "‰", "成"):
+            return "percent"
+        if self.unit.endswith("元") or self.unit.startswith(("元", "万元", "亿元")):
+            return "amount"
+        return "count" if self.unit else "plain"
+
+    @property
+    def exact(self) -> bool:
+        """No qualifier widens or bounds it (达到 only asserts the value)."""
+        return self.qualifier in (None, "达到")
+
+    @property
+    def scale(self) -> Decimal:
+        """Factor to base units: 万 → 10⁴, 亿 → 10⁸."""
+        if self.unit.startswith("亿"):
+            return Decimal(10) ** 8
+        if self.unit.startswith("万"):
+            return Decimal(10) ** 4
+        if self.unit.startswith("千"):
+            return Decimal(1000)
+        return Decimal(1)
+
+    @property
+    def base_unit(self) -> str:
+        return self.unit.lstrip("万亿千") or self.unit
+
+    @property
+    def half_step(self) -> Decimal:
+        """Half of the last reported digit: the rounding tolerance of the value."""
+        return Decimal(5) * Decimal(10) ** (-self.decimals - 1)
+
+    def interval(self) -> tuple[Decimal, Decimal]:
+        """The values (in the quantity's own unit) that could have been reported this way."""
+        return self.value - self.half_step, self.value + self.half_step
+
+
+@dataclass(frozen=True)
+class Mask:
+    start: int
+    end: int
+    reason: str
+
+
+_MASKS: tuple[tuple[str, str], ...] = (
+    # 教督〔2017〕6号, 渝府教督发〔2022〕5号, [2016]306号, damaged 〔20225号
+    ("doc_number", r"[〔\[［【]\s*(?:19|20)\d{2}\s*[〕\]］】]\s*\d+\s*号?"),
+    ("doc_number", r"[〔\[［]\s*\d{4,7}\s*号"),
+    ("doc_number", r"\p{Han}{1,8}发\s*(?:19|20)\d{2,6}(?:\s*\d+)?\s*号?"),
+    ("doc_number", r"(?<=函|发|字|办|令)\s*(?:19|20)\d{2}\s*\d+\s*号"),
+    ("title", r"《[^《》\n]{1,80}》"),
+    (
+        "date",
+        r"(?:19|20)\d{2}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?",
+    ),
+    ("date", r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月份?"),
+    ("date", r"(?<![\d.])\d{1,2}\s*月\s*\d{1,2}\s*[日号]"),
+    ("date", r"(?<![\d.])\d{1,2}\s*月份?(?=[^\d%]|$)(?!\s*\d)"),
+    ("date", r"(?<![\d.])(?:19|20)\d{2}\s*[-—–~至到]\s*(?:19|20)?\d{2}\s*(?:年度?|学年)?"),
+    ("date", r"(?<![\d.])(?:19|20)\d{2}\s*(?:年度?|学年|届|级|版|秋季?|春季?)"),
+    ("date", r"(?<![\d.])(?:19|20)\d{4,6}(?=\s*日)"),
+    ("time", r"(?<![\d.:])\d{1,2}:\d{2}(?::\d{2})?(?![\d.])"),
+    (
+        "indicator_no",
+        rf"(?:指标|第)\s*[\d{CN_DIGITS}]+(?:\s*[项条款章节次届个批期号部分轮年名位])?",
+    ),
+    ("enumerator", rf"(?m)^\s*[\d{CN_DIGITS}]{{1,3}}\s*[、.](?!\d)"),
+    ("enumerator", rf"[（(]\s*[\d{CN_DIGITS}]{{1,3}}\s*[)）]"),
+    ("enumerator", r"[①-⑳⑴-⒇⒈-⒛]"),
+    ("phone", r"(?<!\d)0\d{2,3}[-—]\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)"),
+    (
+        "code",
+        r"(?<![\d.])\d{12,}\w*|[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+){2,}|\d+[A-Za-z]{1,}[\w-]*|[A-Za-z]+\d[\w.]*",
+    ),
+    ("version", r"(?<![\d.])\d+\.\d+(?=\s*(?:版|时代|工程|培训|平台|系统))"),
+)
+
+
+@cache
+def _mask_pattern() -> regex.Pattern:
+    return regex.compile("|".join(f"(?P<{name}{i}>{p})" for i, (name, p) in enumerate(_MASKS)))
+
+
+def masks(text: str) -> list[Mask]:
+    """Spans that must never yield a quantity, with the reason (for tests and debugging)."""
+    found = []
+    for m in _mask_pattern().finditer(text):
+        name = next(k for k, v in m.groupdict().items() if v is not None)
+        found.append(Mask(m.start(), m.end(), name.rstrip("0123456789")))
+    return found
+
+
+def _alternation(words: list[str] | set[str]) -> str:
+    return "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def _quantity_pattern() -> regex.Pattern:
+    before = _alternation(QUALIFIERS_BEFORE)
+    after = _alternation(QUALIFIERS_AFTER)
+    units = _alternation(UNITS)
+    cn_units = _alternation(CN_UNITS)
+    return regex.compile(
+        rf"""
+        (?P<before>{before})?\s*
+        (?:
+            百分之(?P<cnpct>{_CN})
+          | (?P<ratio>{_NUM}(?:\s*[:：]\s*{_NUM})+)
+          | (?P<num>{_NUM})(?:。(?P<frac>\d{{1,2}})(?=\s*(?:平方|万|亿|元|%|人|所|个|米)))?
+            \s*(?P<mag>[万亿千](?!米))?\s*(?P<after1>余|多)?\s*(?P<unit>{units})?
+          | (?<![第星周])(?P<cn>{_CN})\s*(?P<after2>余|多)?\s*(?P<cnunit>成|{cn_units})
+        )
+        (?P<per>{PER_SUFFIX})?
+        (?P<after>{after})?
+        """,
+        regex.X,
+    )
+
+
+def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
+    """Every quantity in text[start:end] outside masked spans, in order."""
+    end = len(text) if end is None else end
+    segment = text[start:end]
+    blocked = masks(segment)
+    quantities = []
+    for m in _quantity_pattern().finditer(segment):
+        if not (m["num"] or m["cn"] or m["cnpct"] or m["ratio"]):
+            continue
+        core = _core_span(m)
+        if any(b.start < core[1] and core[0] < b.end for b in blocked):
+            continue
+        q = _build(m, segment)
+        if q is not None:
+            quantities.append(_shift(q, start))
+    return quantities
+
+
+def _core_span(m: regex.Match) -> tuple[int, int]:
+    for group in ("num", "cn", "cnpct", "ratio"):
+        if m[group]:
+            return m.start(group), m.end(group)
+    return m.start(), m.end()
+
+
+def _shift(q: Quantity, offset: int) -> Quantity:
+    if not offset:
+        return q
+    return Quantity(
+        q.start + offset, q.end + offset, q.raw, q.value, q.decimals, q.unit, q.qualifier, q.ratio
+    )
+
+
+def _build(m: regex.Match, text: str) -> Quantity | None:
+    if m["ratio"]:
+        return _ratio(m, text)
+    if m["cnpct"]:
+        value = _cn_value(m["cnpct"])
+        unit, raw, decimals = "%", m["cnpct"], 0
+    elif m["cn"]:
+        value = _cn_value(m["cn"])
+        unit = m["cnunit"]
+        raw, decimals = m["cn"], 0
+        if unit == "成" and value is not None:
+            value, unit, decimals = value * 10, "%", -1
+    else:
+        raw = m["num"] + (f".{m['frac']}" if m["frac"] else "")
+        value = _decimal(raw.replace(",", ""))
+        unit = (m["mag"] or "") + (m["unit"] or "")
+        decimals = len(raw.split(".")[1]) if "." in raw else 0
+        if not _plausible_arabic(m, text, raw, unit):
+            return None
+    if value is None:
+        return None
+    unit += m["per"] or ""
+    qualifier = m["after"] or m["after1"] or m["after2"] or m["before"]
+    start = (
+        m.start("before")
+        if m["before"] and not (m["after"] or m["after1"] or m["after2"])
+        else _core_span(m)[0]
+    )
+    if unit == "%" and value >= 1000:
+        return None  # "3100%": a crawl dropped 个 from 3个100%
+    return Quantity(start, m.end(), raw, value, decimals, unit, qualifier)
+
+
+def _plausible_arabic(m: regex.Match, text: str, raw: str, unit: str) -> bool:
+    """Reject digits glued to letters or other digits, and unit-less integers."""
+    s, e = m.start("num"), m.end("num")
+    prev = text[s - 1] if s > 0 else ""
+    nxt = text[e] if e < len(text) else ""
+    if prev.isascii() and (prev.isalnum() or prev in "./-") and prev != "":
+        return False
+    if not unit and (nxt.isascii() and nxt.isalpha()):
+        return False
+    if unit:
+        return True
+    # unit-less: coefficients and indices ("差异系数为0.24") — a decimal, not a code or version
+    return "." in raw and not regex.match(r"\s*\.\d", text[e:])
+
+
+def _ratio(m: regex.Match, text: str) -> Quantity | None:
+    parts = [_decimal(p.replace(",", "")) for p in regex.split(r"\s*[:：]\s*", m["ratio"])]
+    if any(p is None for p in parts):
+        return None
+    context = text[max(0, m.start() - 8) : m.start()]
+    if "比" not in context and parts[0] != 1:
+        return None
+    value = parts[-1] / parts[0] if len(parts) == 2 and parts[0] else parts[-1]
+    last = m["ratio"].split(":")[-1].split("：")[-1]
+    decimals = len(last.split(".")[1]) if "." in last else 0
+    return Quantity(
+        m.start("ratio"), m.end("ratio"), m["ratio"], value, decimals, "", None, tuple(parts)
+    )
+
+
+def _decimal(raw: str) -> Decimal | None:
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        return None
+
+
+def _cn_value(raw: str) -> Decimal | None:
+    """Chinese numerals through cn2an, converted via str so no float error survives."""
+    try:
+        value = cn2an.cn2an(raw, "smart")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return _decimal(repr(value) if isinstance(value, float) else str(value))

@@ -113,11 +113,19 @@ def write_jsonl(results: Iterable[dict], path: Path) -> Path:
     return Path(path)
 
 
+NESTED = frozenset({"evidence", "standard", "cv", "stated_standard"})
+
+
 def flatten(item: dict, prefix: str = "") -> dict:
-    """Nested dicts become prefixed columns; lists become JSON text (a cell holds one value)."""
+    """Nested dicts become prefixed columns; lists become JSON text (a cell holds one value).
+
+    A null nested object (`"cv": null`) adds nothing: its `cv_*` columns stay empty.
+    """
     flat: dict = {}
     for key, value in item.items():
         name = f"{prefix}{key}"
+        if value is None and key in NESTED:
+            continue
         if isinstance(value, dict):
             flat.update(flatten(value, f"{name}_"))
         elif isinstance(value, list | tuple):

@@ -8,6 +8,9 @@ comment), 问题清单 (every finding with its formula and sentence), 文档 (ev
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -45,6 +48,8 @@ LEVEL_CN = {
     "special": "特教",
 }
 LEVEL_ORDER = {level: k for k, level in enumerate(LEVEL_CN)}
+CV_LEVELS = ("primary", "junior")
+CV_FRAMEWORK = {"basic_balance_self_assessment": "basic_balance"}
 AUTHOR = "edu-audit"
 MAX_WIDTH = 60
 
@@ -62,23 +67,42 @@ def write_workbook(results: list[dict], path: Path) -> Path:
 # --------------------------------------------------------------------------- 对比表
 
 
-def indicator_columns(results: Iterable[dict]) -> list[tuple[str, str]]:
-    """(code, level) pairs present in the corpus, in catalog order then level order."""
+@dataclass(frozen=True)
+class Column:
+    """One column of 对比表: an indicator's value at a level, or its CV (差异系数) at a level."""
+
+    code: str
+    level: str
+    kind: str = "value"  # "value" | "cv"
+
+    def header(self) -> str:
+        """ "101 小学" (or "101 差异系数 小学") on the first line, the short name under it."""
+        middle = " 差异系数" if self.kind == "cv" else ""
+        head = f"{self.code}{middle} {LEVEL_CN.get(self.level, self.level)}".strip()
+        short = _catalog_short().get(self.code)
+        return f"{head}\n{short}" if short else head
+
+
+def indicator_columns(results: Iterable[dict]) -> list[Column]:
+    """Columns present in the corpus, in catalog order, values before CVs, levels in order."""
     order = _catalog_order()
-    keys = {
-        (i["code"], i.get("level") or "all") for r in results for i in r.get("indicators") or []
-    }
+    columns: set[Column] = set()
+    for result in results:
+        for ind in result.get("indicators") or []:
+            columns.add(Column(ind["code"], ind.get("level") or "all"))
+            cv = ind.get("cv") or {}
+            columns.update(
+                Column(ind["code"], lv, "cv") for lv in CV_LEVELS if cv.get(lv) is not None
+            )
     return sorted(
-        keys,
-        key=lambda k: (order.get(k[0], len(order)), k[0], LEVEL_ORDER.get(k[1], 99), k[1]),
-    )
+        columns,
+        key=lambda c: (order.get(c.code, len(order)), c.code, c.kind != "value",
+                       LEVEL_ORDER.get(c.level, 99), c.level),
+    )  # fmt: skip
 
 
 def column_header(code: str, level: str) -> str:
-    """ "101 小学" on the first line, the catalog's short name under it."""
-    head = f"{code} {LEVEL_CN.get(level, level)}".strip()
-    short = _catalog_short().get(code)
-    return f"{head}\n{short}" if short else head
+    return Column(code, level).header()
 
 
 def row_label(result: dict) -> str:
@@ -93,31 +117,37 @@ def comparison_sheet(ws: Worksheet, results: list[dict]) -> None:
     ws.title = "对比表"
     rows = [r for r in results if (r.get("meta") or {}).get("district")]
     columns = indicator_columns(rows)
-    headers = ["区县（年份）", "标题", "文档编号"] + [column_header(c, lv) for c, lv in columns]
+    headers = ["区县（年份）", "标题", "文档编号"] + [c.header() for c in columns]
     _header(ws, headers)
     for r_index, result in enumerate(rows, start=2):
         ws.cell(r_index, 1, row_label(result))
         ws.cell(r_index, 2, (result.get("meta") or {}).get("title"))
         ws.cell(r_index, 3, result["doc_id"])
-        first = _first_by_key(result.get("indicators") or [])
-        for c_index, key in enumerate(columns, start=4):
-            indicator = first.get(key)
-            if indicator is not None:
-                _indicator_cell(ws.cell(r_index, c_index), indicator, result)
+        indicators = result.get("indicators") or []
+        for c_index, column in enumerate(columns, start=4):
+            cell = ws.cell(r_index, c_index)
+            if column.kind == "cv":
+                _cv_cell(cell, column, indicators, result)
+            else:
+                indicator = _first(indicators, column)
+                if indicator is not None:
+                    _indicator_cell(cell, indicator, result)
     _finish(ws, headers, freeze="D2", widths={1: 18, 2: 40, 3: 18}, header_height=32)
 
 
-def _first_by_key(indicators: list[dict]) -> dict[tuple[str, str], dict]:
-    first: dict[tuple[str, str], dict] = {}
+def _first(indicators: list[dict], column: Column) -> dict | None:
     for ind in indicators:
-        first.setdefault((ind["code"], ind.get("level") or "all"), ind)
-    return first
+        if ind["code"] == column.code and (ind.get("level") or "all") == column.level:
+            return ind
+    return None
 
 
 def _indicator_cell(cell: Cell, indicator: dict, result: dict) -> None:
-    """Value (or self-conclusion for qualitative items), fill and comment."""
+    """Value (the self-conclusion for qualitative items), red below standard, orange on findings."""
     value = indicator.get("value")
-    cell.value = value if value is not None else indicator.get("self_conclusion")
+    if value is None and not _catalog_numeric().get(indicator["code"], False):
+        value = indicator.get("self_conclusion")
+    cell.value = value
     notes = []
     if indicator.get("meets_standard") is False:
         std = indicator.get("standard") or {}
@@ -129,18 +159,55 @@ def _indicator_cell(cell: Cell, indicator: dict, result: dict) -> None:
         cell.fill = RED
     elif touching:
         cell.fill = ORANGE
+    _comment(cell, notes)
+
+
+def _cv_cell(cell: Cell, column: Column, indicators: list[dict], result: dict) -> None:
+    """The CV at a level; red above the framework's limit, orange when a CV finding names it."""
+    for ind in indicators:
+        cv = (ind.get("cv") or {}).get(column.level) if ind["code"] == column.code else None
+        if cv is not None:
+            break
+    else:
+        return
+    cell.value = cv
+    notes = []
+    limit = _cv_limits(result).get(column.level)
+    if limit is not None and Decimal(str(cv)) > limit:
+        cell.fill = RED
+        notes.append(f"差异系数 {cv} 超过 {limit}")
+    findings = [
+        f for f in result.get("findings") or []
+        if _is_cv_finding(f) and str(f.get("code")) == column.code and f.get("reported") == cv
+    ]  # fmt: skip
+    if findings and cell.fill.fill_type is None:
+        cell.fill = ORANGE
+    _comment(cell, notes + [_finding_note(f) for f in findings])
+
+
+def _comment(cell: Cell, notes: list[str]) -> None:
     if notes:
         cell.comment = Comment("\n".join(notes), AUTHOR, width=320, height=40 + 40 * len(notes))
 
 
+def _is_cv_finding(finding: dict) -> bool:
+    """Rules about the coefficient of variation are named cv_*; they belong in CV columns."""
+    return str(finding.get("rule") or "").startswith("cv_")
+
+
 def touching_findings(indicator: dict, findings: list[dict]) -> list[dict]:
-    """Findings about this indicator: same code, or evidence overlapping its evidence span."""
+    """Findings about this indicator's value: its code (and level, when the finding gives one),
+    or evidence overlapping the indicator's evidence span. CV findings go to the CV columns."""
     span = indicator.get("evidence") or {}
     start, end = span.get("start"), span.get("end")
+    level = indicator.get("level") or "all"
     hits = []
     for finding in findings:
+        if _is_cv_finding(finding):
+            continue
         if finding.get("code") is not None:
-            if str(finding["code"]) == str(indicator["code"]):
+            same_level = finding.get("level") in (None, "all", level) or level == "all"
+            if str(finding["code"]) == str(indicator["code"]) and same_level:
                 hits.append(finding)
             continue
         ev = finding.get("evidence") or {}
@@ -295,26 +362,39 @@ def _cell_value(value: object) -> object:
 
 
 def _catalog_order() -> dict[str, int]:
-    try:
-        from pipeline.catalog import load_catalog
-
-        return {code: k for k, code in enumerate(load_catalog().codes())}
-    except Exception:  # the workbook must not fail because the catalog cannot load
-        return {}
+    return {code: k for k, code in enumerate(_catalog_facts()[0])}
 
 
 def _catalog_short() -> dict[str, str]:
+    return _catalog_facts()[1]
+
+
+def _catalog_numeric() -> dict[str, bool]:
+    return _catalog_facts()[2]
+
+
+def _cv_limits(result: dict) -> dict[str, Decimal]:
+    """CV limits of the framework the report is judged by (basic balance has looser ones)."""
+    kind = (result.get("meta") or {}).get("kind")
+    return _catalog_facts()[3].get(CV_FRAMEWORK.get(kind, "quality_balance"), {})
+
+
+@cache
+def _catalog_facts() -> tuple[list[str], dict[str, str], dict[str, bool], dict[str, dict]]:
+    """Codes in order, short names, numeric flags and CV limits; empty if the catalog fails."""
     try:
         from pipeline.catalog import load_catalog
 
         catalog = load_catalog()
-        names: dict[str, str] = {}
-        for framework in catalog.frameworks.values():
-            for code, indicator in framework.indicators.items():
-                names.setdefault(code, indicator.short)
-        default = catalog.frameworks.get("quality_balance")
-        if default is not None:
-            names.update({c: i.short for c, i in default.indicators.items()})
-        return names
-    except Exception:
-        return {}
+    except Exception:  # the workbook must not fail because the catalog cannot load
+        return [], {}, {}, {}
+    order, short, numeric = [], {}, {}
+    frameworks = sorted(catalog.frameworks.values(), key=lambda f: f.key != "quality_balance")
+    for framework in frameworks:
+        for code, indicator in framework.indicators.items():
+            if code not in short:
+                order.append(code)
+                short[code] = indicator.short
+                numeric[code] = indicator.numeric
+    limits = {k: dict(f.cv_limit) for k, f in catalog.frameworks.items()}
+    return order, short, numeric, limits

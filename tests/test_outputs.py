@@ -144,6 +144,16 @@ def make_result(
                 "code": "101",
                 "evidence": evidence(900, 910, "达标。"),
             },
+            {
+                "rule": "cv_above_limit",
+                "severity": "info",
+                "message": "初中校际差异系数0.452，超过国家要求≤0.45",
+                "formula": "0.452 > 0.45",
+                "reported": 0.452,
+                "expected": 0.45,
+                "code": "101",
+                "evidence": evidence(350, 360, "差异系数小学、初中分别为0.503、0.452。"),
+            },
         ]
     return {
         "schema_version": 1,
@@ -188,9 +198,14 @@ def test_tables_flatten_every_item_with_its_document(tmp_path: Path, results: li
     )
     assert (row.standard_op, row.standard_value, bool(row.meets_standard)) == (">=", 4.2, False)
     assert row.evidence_text.startswith("小学每百名")
+    assert not {"cv", "standard", "evidence"} & set(indicators.columns)  # null objects add nothing
     findings = pd.read_csv(tmp_path / "findings.csv", encoding="utf-8-sig", dtype={"code": str})
     assert list(findings.columns[:3]) == ["doc_id", "district", "path"]
-    assert set(findings.rule) == {"percent_mismatch", "conclusion_contradicts_numbers"}
+    assert set(findings.rule) == {
+        "percent_mismatch",
+        "conclusion_contradicts_numbers",
+        "cv_above_limit",
+    }
     assert findings.loc[findings.rule == "percent_mismatch", "evidence_start"].item() == 120
     assert "code" in findings.columns  # keys beyond the contract are kept as extra columns
     figures = pd.read_csv(tmp_path / "figures.csv", encoding="utf-8-sig")
@@ -203,7 +218,7 @@ def test_parquet_matches_csv_and_documents_jsonl(tmp_path: Path, results: list[d
     assert [json.loads(line) for line in lines] == results
     documents = pd.read_parquet(tmp_path / "documents.parquet")
     assert list(documents.doc_id) == [r["doc_id"] for r in results]
-    assert list(documents.n_findings) == [2, 0, 0, 0]
+    assert list(documents.n_findings) == [3, 0, 0, 0]
     assert documents.loc[0, "n_errors"] == 1 and documents.loc[3, "status"] == "needs_ocr"
     for name in ("figures", "indicators", "findings"):
         parquet = pd.read_parquet(tmp_path / f"{name}.parquet")
@@ -244,6 +259,14 @@ def test_workbook_marks_values_below_standard_and_touched_by_findings(
     assert touched.value == 59.6 and touched.fill.fgColor.rgb == "FFFFD08A"
     assert "94 / 194 = 48.45%" in touched.comment.text
 
+    cv_primary, cv_junior = (
+        ws.cell(2, col["101 差异系数 小学"]),
+        ws.cell(2, col["101 差异系数 初中"]),
+    )
+    assert (cv_primary.value, cv_junior.value) == (0.503, 0.452)  # limits 0.50 / 0.45
+    assert cv_primary.fill.fgColor.rgb == "FFF4B6B6" and "超过 0.50" in cv_primary.comment.text
+    assert "差异系数0.452" in cv_junior.comment.text  # the cv_ finding goes to the CV cell
+
     clean = ws.cell(2, col["401"])
     assert clean.value == 88.9 and clean.comment is None and clean.fill.fill_type is None
     assert ws.cell(3, col["214"]).comment is None  # 江北区 has no findings
@@ -259,8 +282,8 @@ def test_workbook_lists_every_finding_and_document_in_chinese(
         "文档", "区县", "规则", "严重程度", "说明", "算式", "报告值", "复算值", "原文",
     ]  # fmt: skip
     rows = list(issues.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 2
-    assert {r[3] for r in rows} == {"警告", "错误"}
+    assert len(rows) == 3
+    assert {r[3] for r in rows} == {"警告", "错误", "提示"}
     assert rows[0][5] == "94 / 194 = 48.45% ≠ 48.4%" and rows[0][6] == 48.4 and rows[0][7] == 48.45
     assert issues.freeze_panes == "A2" and issues.auto_filter.ref
     docs = wb["文档"]
@@ -277,7 +300,7 @@ def test_database_has_tables_keys_and_indexes(tmp_path: Path, results: list[dict
     con = sqlite3.connect(path)
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in
               ("documents", "indicators", "figures", "findings", "runs")}  # fmt: skip
-    assert counts == {"documents": 4, "indicators": 6, "figures": 4, "findings": 2, "runs": 1}
+    assert counts == {"documents": 4, "indicators": 6, "figures": 4, "findings": 3, "runs": 1}
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert {

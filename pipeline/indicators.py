@@ -140,17 +140,18 @@ def _section_codes(
     ]
     if explicit:
         return list(dict.fromkeys(explicit))
-    if section.level < 5 and not any(
-        w in section.title for words in GROUP_WORDS.values() for w in words
-    ):
-        return []
     group = block_group(section)
     code = match_code(section.title or head, catalog, group, tokenize)
-    if code is None and section.level < 5:
+    if code is None:
         return []
-    if code is None or (section.level < 5 and known[code].group not in ("recognition", "veto")):
-        return []
-    return [code]
+    if section.level >= 5:
+        return [code]
+    # A numbered heading of another style (（1）, 1.) names an indicator when it holds its
+    # name outright under a group section, or names social recognition / the veto items.
+    holds_name = _name_score(section.title, set(), known[code], tokenize) >= 1.0
+    if known[code].group in ("recognition", "veto") or (holds_name and group is not None):
+        return [code]
+    return []
 
 
 def _first_sentence_end(doc: Document, section: Section) -> int:
@@ -180,7 +181,7 @@ def _read_block(
     for fig in figures:
         if fig.is_target or (fig.quantity.unit != "%" and _in_parentheses(text, fig)):
             continue
-        if _CV_LABEL.search(fig.label) and not fig.quantity.unit:
+        if _is_cv(text, fig):
             if (
                 indicator.group == "resource"
                 and fig.level in ("primary", "junior")
@@ -221,6 +222,17 @@ def _unit_fits(fig: Figure, indicator: Indicator) -> bool:
     if not indicator.unit:
         return False
     return unit == indicator.unit or unit.lstrip("万亿千").startswith(indicator.unit)
+
+
+def _is_cv(text: str, fig: Figure) -> bool:
+    """A coefficient of variation: a unit-less fraction after 差异系数 in its sentence."""
+    q = fig.quantity
+    return (
+        not q.unit
+        and not q.ratio
+        and q.value < 1
+        and bool(_CV_LABEL.search(text, fig.sentence.start, fig.start))
+    )
 
 
 def _own_clause(text: str, fig: Figure) -> str:

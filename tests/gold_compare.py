@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GOLD = Path(__file__).resolve().parent / "gold"
-META_FIELDS = ("district", "city", "province", "kind", "published", "title", "publisher", "report_year")
+META_FIELDS = (
+    "district",
+    "city",
+    "province",
+    "kind",
+    "published",
+    "title",
+    "publisher",
+    "report_year",
+)
 VALUE_FIELDS = ("value", "schools_total", "schools_meeting", "self_conclusion")
 
 

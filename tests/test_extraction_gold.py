@@ -21,15 +21,19 @@ def results() -> dict[str, dict]:
 def test_metadata_matches_gold(results, stem):
     gold, meta = GOLD[stem]["meta"], results[stem]["meta"]
     wrong = {k: (meta[k], gold[k]) for k in META_FIELDS if meta[k] != gold[k]}
-    assert not {k: v for k, v in wrong.items() if k in ("district", "kind", "published", "city", "province")}, wrong
+    assert not {
+        k: v for k, v in wrong.items() if k in ("district", "kind", "published", "city", "province")
+    }, wrong
 
 
 def test_indicator_values_precision_and_recall(results):
     score = Score()
     for stem, gold in GOLD.items():
         score_indicators(gold, results[stem], score)
-    print(f"\nindicator facts: precision {score.precision:.3f}, recall {score.recall:.3f} "
-          f"(tp {score.true_positive}, fp {score.false_positive}, fn {score.false_negative})")
+    print(
+        f"\nindicator facts: precision {score.precision:.3f}, recall {score.recall:.3f} "
+        f"(tp {score.true_positive}, fp {score.false_positive}, fn {score.false_negative})"
+    )
     for miss in score.misses:
         print("  ", miss)
     assert score.precision >= 0.95 and score.recall >= 0.9, score.misses

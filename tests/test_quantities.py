@@ -1,0 +1,101 @@
+"""The number-and-quantity recogniser on report-style sentences: every number form it must
+read, and every "not a figure" case it must leave alone."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from pipeline.normalize import normalize
+from pipeline.quantities import find_quantities
+
+
+def read(sentence: str) -> list[tuple[str, str, str | None]]:
+    text = normalize(sentence)[0]
+    return [(str(q.value), q.unit, q.qualifier) for q in find_quantities(text)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("全区共有义务教育学校94所。", [("94", "所", None)]),
+        (
+            "专任教师１４９３人（小学957人、初中536人）。",
+            [("1493", "人", None), ("957", "人", None), ("536", "人", None)],
+        ),
+        ("问卷调查综合满意度为88.9%。", [("88.9", "%", None)]),
+        ("满意度为８８．９％。", [("88.9", "%", None)]),
+        (
+            "教育经费投入7.12亿元，比上年增加8131.88万元。",
+            [("7.12", "亿元", None), ("8131.88", "万元", None)],
+        ),
+        ("服务学生1.3万余人。", [("1.3", "万人", "余")]),
+        ("招生名额一千四百人。", [("1400", "人", None)]),
+        ("惠及两万余名学生。", [("20000", "名", "余")]),
+        ("满意率达到百分之八十五。", [("85", "%", "达到")]),
+        ("约三成学校已完成改造。", [("30", "%", "约")]),
+        ("城乡学校师生比为1:12.77。", [("12.77", "", None)]),
+        ("巩固率达到95%以上。", [("95", "%", "以上")]),
+        ("投入资金约3500万元。", [("3500", "万元", "约")]),
+        ("累计培训近2000人次。", [("2000", "人次", "近")]),
+        ("生均公用经费不低于6000元。", [("6000", "元", "不低于")]),
+        ("特殊教育学校按6000元/生/年拨付。", [("6000", "元/生/年", None)]),
+        ("校际差异系数为0.491。", [("0.491", "", None)]),
+        (
+            "生均运动场馆面积10.2平方米，生均用房4.5㎡。",
+            [("10.2", "平方米", None), ("4.5", "㎡", None)],
+        ),
+        ("面积共136。66平方公里。", [("136.66", "平方公里", None)]),
+        ("入学率提高2.5个百分点。", [("2.5", "个百分点", None)]),
+        ("辍学率控制在0.5‰以内。", [("0.5", "‰", "以内")]),
+        ("在校学生59 人。", [("59", "人", None)]),
+        ("在校学生1 493人。", [("1493", "人", None)]),
+    ],
+)
+def test_number_forms(sentence, expected):
+    assert read(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "2024年全区教育工作会议召开。",  # a year
+        "本报告于2025年4月1日发布。",  # a date
+        "发布日期：2025-06-18 17:45",  # a date and a time
+        "根据《教育部关于印发〈县域义务教育优质均衡发展督导评估办法〉的通知》（教督〔2017〕6号）要求。",
+        "按渝府教督发〔20225号要求开展自查。",  # document number damaged by the crawl
+        "办公室2025911日印发",  # date damaged by the crawl
+        "指标101每百生拥有高于规定学历教师数。",  # indicator number
+        "指标十一：教师交流轮岗。",
+        "第二十八次会议审议通过。",  # ordinal
+        "1.评估标准",  # list enumerator
+        "（3）加强师资队伍建设。",
+        "联系电话：023-12345678",  # phone number
+        "索引号：115001050092880479/2022-00320",  # index number
+        "实现“3100%”目标。",  # 3个100% with 个 lost
+        "编制“十四五”教育规划，坚持五育并举。",  # numerals inside names
+        "完成信息技术2.0培训。",  # a version
+        "《教育强国建设规划纲要（2024—2035年）》提出。",  # years inside a title
+        "2021—2024学年开展交流轮岗。",  # a range of school years
+    ],
+)
+def test_not_a_figure(sentence):
+    assert read(sentence) == []
+
+
+def test_precision_is_kept_as_written():
+    (q,) = find_quantities(normalize("差异系数为5.30。")[0])
+    assert q.value == Decimal("5.30") and q.decimals == 2
+    assert q.interval() == (Decimal("5.295"), Decimal("5.305"))
+
+
+def test_magnitude_scale_and_base_unit():
+    (q,) = find_quantities("收入为15.4203万元。")
+    assert q.scale == 10**4 and q.base_unit == "元" and q.kind == "amount"
+
+
+def test_spans_point_at_the_number():
+    text = "全区共有学校26所，满意度为88.9%。"
+    quantities = find_quantities(text)
+    assert [text[q.start : q.end] for q in quantities] == ["26所", "88.9%"]

@@ -1,0 +1,175 @@
+"""Batch-level checks: one district's same quantity stated differently in two documents.
+
+A district publishes a self-assessment, a duty-performance report and a plan; the teacher count
+for 2024 should be the same in all of them. Comparison keys are an indicator (code, level, year)
+or a head-count figure (label, unit, level, year). A key whose value already varies inside one
+document is ambiguous there and is skipped; values that are roundings of each other agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+
+from pipeline.arithmetic import roundings
+from pipeline.checks import duplicate_key, message, severity
+from pipeline.quantities import Quantity
+
+_LEVELS = {"primary": "小学", "junior": "初中", "all": "全部学段"}
+
+
+def check_corpus(results: list[dict]) -> list[dict]:
+    """Findings (rule corpus_mismatch) for every pair of documents that disagree."""
+    by_district: dict[str, list[dict]] = defaultdict(list)
+    for result in results:
+        district = (result.get("meta") or {}).get("district")
+        if district and result.get("status", "ok") == "ok":
+            by_district[district].append(result)
+    findings: list[dict] = []
+    for district, docs in by_district.items():
+        if len(docs) < 2:
+            continue
+        statements = [_statements(doc) for doc in docs]
+        for i in range(len(docs)):
+            for j in range(i + 1, len(docs)):
+                findings += _compare(district, docs[i], statements[i], docs[j], statements[j])
+    return findings
+
+
+def _statements(doc: dict) -> dict[tuple, dict]:
+    """key → {value, decimals, unit, evidence, label, level, year}; ambiguous keys dropped."""
+    report_year = (doc.get("meta") or {}).get("report_year")
+    found: dict[tuple, list[dict]] = defaultdict(list)
+    for ind in doc.get("indicators") or []:
+        value = _decimal(ind.get("value"))
+        year = ind.get("year") or report_year
+        if value is None or year is None:
+            continue
+        key = ("indicator", ind.get("code"), ind.get("level"), year, ind.get("unit"))
+        found[key].append(
+            {
+                "value": value,
+                "unit": ind.get("unit") or "",
+                "evidence": ind.get("evidence"),
+                "label": f"{ind.get('code')} {ind.get('name', '')}".strip(),
+                "level": ind.get("level"),
+                "year": year,
+            }
+        )
+    for fig in doc.get("figures") or []:
+        if fig.get("is_target") or fig.get("year") is None:
+            continue
+        value = _decimal(fig.get("value"))
+        if value is None:
+            continue
+        q = _quantity(fig, value)
+        key = duplicate_key(fig.get("label") or "", q, fig.get("level") or "all", fig.get("year"))
+        if key is None:
+            continue
+        found[("figure", *key)].append(
+            {
+                "value": value,
+                "unit": fig.get("unit") or "",
+                "evidence": {
+                    "start": fig.get("start"),
+                    "end": fig.get("end"),
+                    "text": fig.get("text", ""),
+                },
+                "label": key[0],
+                "level": fig.get("level"),
+                "year": fig.get("year"),
+            }
+        )
+    unique = {}
+    for key, items in found.items():
+        if len({_norm(it["value"]) for it in items}) == 1:
+            unique[key] = items[0]
+    return unique
+
+
+def _quantity(fig: dict, value: Decimal) -> Quantity:
+    """A stand-in Quantity for the JSON figure, so the document-level key rules apply."""
+    raw = str(fig.get("raw") or value)
+    decimals = fig.get("decimals")
+    if decimals is None:
+        decimals = len(raw.split(".")[1]) if "." in raw else 0
+    return Quantity(
+        fig.get("start") or 0,
+        fig.get("end") or 0,
+        raw,
+        value,
+        decimals,
+        fig.get("unit") or "",
+        fig.get("qualifier"),
+    )
+
+
+def _compare(district: str, a: dict, sa: dict, b: dict, sb: dict) -> list[dict]:
+    findings = []
+    for key in sa.keys() & sb.keys():
+        x, y = sa[key], sb[key]
+        if _agree(x["value"], y["value"]):
+            continue
+        findings.append(_finding(district, a, x, b, y))
+        findings.append(_finding(district, b, y, a, x))
+    return findings
+
+
+def _finding(district: str, doc: dict, mine: dict, other_doc: dict, other: dict) -> dict:
+    unit = mine["unit"]
+    return {
+        "doc_id": doc.get("doc_id"),
+        "rule": "corpus_mismatch",
+        "severity": severity("corpus_mismatch", "beyond"),
+        "message": message(
+            "corpus_mismatch",
+            district=district,
+            label=mine["label"],
+            level=_LEVELS.get(mine["level"] or "all", mine["level"]),
+            year=f"{mine['year']}年",
+            value=f"{_show(mine['value'])}{unit}",
+            other_path=other_doc.get("path"),
+            other_value=f"{_show(other['value'])}{other['unit']}",
+        ),
+        "formula": f"{_show(mine['value'])}{unit} ≠ {_show(other['value'])}{other['unit']}",
+        "reported": _number(mine["value"]),
+        "expected": _number(other["value"]),
+        "evidence": mine["evidence"],
+        "other_doc_id": other_doc.get("doc_id"),
+    }
+
+
+def _agree(x: Decimal, y: Decimal) -> bool:
+    """Equal, or the less precise value is a common rounding of the more precise one."""
+    if x == y:
+        return True
+    dx, dy = _decimals(x), _decimals(y)
+    coarse, fine, d = (x, y, dx) if dx < dy else (y, x, dy)
+    return coarse in roundings(fine, d)
+
+
+def _decimals(v: Decimal) -> int:
+    exponent = v.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _norm(v: Decimal) -> Decimal:
+    return v.normalize()
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _show(v: Decimal) -> str:
+    text = f"{v.normalize():f}"
+    return text
+
+
+def _number(v: Decimal) -> int | float:
+    return int(v) if v == v.to_integral_value() else float(v)

@@ -195,9 +195,6 @@ class Cache:
     def text_path(self, sha256: str) -> Path:
         return self.dir / f"{sha256}.txt"
 
-    def has(self, sha256: str) -> bool:
-        return self.entry_path(sha256).is_file()
-
     def load(self, sha256: str) -> dict | None:
         """The cached entry, or None when missing or unreadable (then the file is redone)."""
         try:
@@ -412,7 +409,8 @@ def run_corpus(
     by_path, by_sha = load_manifest(corpus_dir)
     unique = _unique(sources)
     summary.duplicates = len(sources) - len(unique)
-    todo = [s for s in unique if not cache.has(s.sha256)]
+    done = _load_cached(cache, unique)
+    todo = [s for s in unique if s.sha256 not in done]
     summary.processed, summary.cached = len(todo), len(unique) - len(todo)
 
     transient: dict[str, tuple[dict, str]] = {}
@@ -432,6 +430,7 @@ def run_corpus(
         else:
             result, text = outcome
             cache.store(src, result, text, source_info(src, by_path, by_sha))
+            done[src.sha256] = result
         counts[result["status"]] += 1
         bar.set_postfix_str(_progress_text(counts), refresh=False)
         bar.update(1)
@@ -441,7 +440,7 @@ def run_corpus(
     finally:
         bar.close()
 
-    results, texts = _assemble(unique, cache, transient, by_path, by_sha)
+    results, texts = _assemble(unique, cache, done, transient, by_path, by_sha)
     _add_corpus_findings(results)
     summary.outputs = write_outputs(results, texts, out_dir, version)
     cache.prune()
@@ -521,9 +520,20 @@ def _run_pool(
     return crashed
 
 
+def _load_cached(cache: Cache, unique: list[SourceFile]) -> dict[str, dict]:
+    """sha256 → cached result for every file with a valid entry; the others are to be done."""
+    done = {}
+    for src in unique:
+        entry = cache.load(src.sha256)
+        if entry is not None:
+            done[src.sha256] = entry["result"]
+    return done
+
+
 def _assemble(
     unique: list[SourceFile],
     cache: Cache,
+    done: dict[str, dict],
     transient: dict[str, tuple[dict, str]],
     by_path: Mapping,
     by_sha: Mapping,
@@ -533,15 +543,11 @@ def _assemble(
     sha_by_doc: dict[str, str] = {}
     extra_texts: dict[str, str] = {}
     for src in unique:
-        entry = cache.load(src.sha256)
-        if entry is not None:
-            result = entry["result"]
+        if src.sha256 in done:
+            result = done[src.sha256]
             sha_by_doc[result["doc_id"]] = src.sha256
         else:
-            result, text = transient.get(src.sha256) or (
-                failed_result(src, str(src.path), OSError("缓存条目丢失")),
-                "",
-            )
+            result, text = transient[src.sha256]
             extra_texts[result["doc_id"]] = text
         result = dict(result, path=str(src.path))
         result.pop("source_url", None)

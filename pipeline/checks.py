@@ -206,10 +206,11 @@ def check_percent(rel: Relation) -> list[Finding]:
         return []
     verdict, ratio, whole_range = min(results, key=lambda r: r[0] != "last_digit")
     exact = ratio.mid
-    shown = best_rounding(exact, max(share.decimals + 1, 2))
+    digits = max(share.decimals + 1, 2)
+    shown = fmt(best_rounding(exact, digits), digits)
     how = _how(exact, share)
     whole_text = _whole_text(rel, whole_range)
-    formula = f"{_part_text(part)} / {whole_text} = {fmt(shown)}% ≠ {q_text(share)}"
+    formula = f"{_part_text(part)} / {whole_text} = {shown}% ≠ {q_text(share)}"
     return [
         Finding(
             "percent_mismatch",
@@ -225,7 +226,7 @@ def check_percent(rel: Relation) -> list[Finding]:
                     if "whole" in rel.roles and rel.roles["whole"].scale == 1
                     else ""
                 ),
-                expected=fmt(shown),
+                expected=shown,
                 reported=fmt(share.value, share.decimals),
                 how=how,
             ),

@@ -33,7 +33,7 @@ _OPEN, _CLOSE = "（(", "）)"
 _DELIMS = '，,；;：:、（(）)“”"《》'
 _CLAUSE_END = regex.compile(r"[，,；;：:]")
 _TARGET = regex.compile(
-    r"到\s*20\d{2}\s*年|力争|争取|目标|预计|计划|将(?:达到|提高|提升|增加|新增|建成)|确保|拟|预期|规划到"
+    r"到\s*20\d{2}\s*年|力争|争取|目标|预计|计划(?:到|在|于)|将(?:达到|提高|提升|增加|新增|建成)|确保|拟|预期|规划到"
 )
 _STANDARD = regex.compile(r"^\s*(?:评估)?标准\s*[:：]|不低于|不少于|不超过|不高于|以上|以下")
 
@@ -604,7 +604,9 @@ def _named_rate(stmt: Statement, i: int) -> Relation | None:
     ]
     if not wholes:
         return None
-    preferred = [t for t in wholes if regex.search(r"有效|总|共|合计", t.label)]
+    preferred = [t for t in wholes if "有效" in t.label] or [
+        t for t in wholes if regex.search(r"总|合计|共", t.label)
+    ]
     main = preferred[-1] if len(preferred) == 1 else wholes[-1] if len(wholes) == 1 else None
     if main is None:
         return None

@@ -1,0 +1,167 @@
+"""Every arithmetic rule on report-style sentences: what it catches and what it leaves alone.
+
+The sentences are invented in the style of district reports (not copied from the corpus), with
+varied phrasing, so the rules are tested on how reports are written rather than on five files.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.checks import check_document
+from pipeline.figures import extract_figures
+from pipeline.ingest import ingest_bytes
+from pipeline.quantities import find_quantities
+from pipeline.relations import category_key, extract_relations, is_partition
+
+
+def audit(text: str, with_figures: bool = False) -> list:
+    doc = ingest_bytes(text.encode("utf-8"), "x.txt")
+    quantities = find_quantities(doc.text)
+    figures = extract_figures(doc, quantities) if with_figures else None
+    return check_document(doc, quantities, figures)
+
+
+def rules(text: str, with_figures: bool = False) -> list[tuple[str, str]]:
+    return [(f.rule, f.severity) for f in audit(text, with_figures)]
+
+
+# (sentence, expected [(rule, severity)]) — an empty list means "no finding".
+CASES = [
+    # --- sum_mismatch -------------------------------------------------------------------------
+    ("全县共有义务教育学校48所，其中小学31所、初中15所、特殊教育学校1所。", [("sum_mismatch", "error")]),
+    ("全县共有义务教育学校47所，其中小学31所、初中15所、特殊教育学校1所。", []),
+    ("全区专任教师2310人（小学1402人、初中918人）。", [("sum_mismatch", "error")]),
+    ("全区专任教师2320人（小学1402人、初中918人）。", []),
+    ("现有在校学生12345人，包括小学生8200人、初中生4145人。", []),
+    ("现有在校学生12345人，包括小学生8200人、初中生4100人。", [("sum_mismatch", "error")]),
+    ("全区38所小学中有30所达标、8所基本达标。", []),
+    ("全区38所小学中有30所达标、7所基本达标。", [("sum_mismatch", "error")]),
+    ("全市公办幼儿园在园幼儿5600人，其中城区3400人、农村2200人。", []),
+    # nine-year schools counted in both levels: either reading is accepted
+    ("全县学校30所，其中单设小学20所，单设初中8所，九年一贯制学校1所（含小学部1所、初中部1所），特殊教育学校1所。", []),
+    ("全县学校31所，其中单设小学20所，单设初中8所，九年一贯制学校1所（含小学部1所、初中部1所），特殊教育学校1所。", []),
+    # parts that are a subset, not a partition: only "no part exceeds the total"
+    ("全区教师1500人，其中骨干教师320人、体艺教师180人。", []),
+    ("全区教职工3200人，其中专任教师2950人。", []),
+    ("全区争取各类资金1.2亿元，其中用于校舍建设的资金8000万元。", []),
+    ("全区学校30所，其中小学18所、初中9所等。", []),
+    # different units are not added
+    ("全区学校26所，其中小学13所，教学班412个。", []),
+    # --- subset_exceeds_total -------------------------------------------------------------------
+    ("全区教职工3200人，其中专任教师3350人。", [("subset_exceeds_total", "error")]),
+    ("共落实资金8000万元，其中中央资金9200万元。", [("subset_exceeds_total", "error")]),
+    ("在校学生20241人（含随迁子女1505人）。", []),
+    # --- percent_mismatch ------------------------------------------------------------------------
+    ("2024年优质高中招生计划总数2000人，分配到校名额1150人，占比57.5%。", []),
+    ("2024年优质高中招生计划总数2000人，分配到校名额1150人，占比58.5%。", [("percent_mismatch", "error")]),
+    ("2024年优质高中招生计划总数2000人，分配到校名额1150人，占比57.6%。", [("percent_mismatch", "warning")]),
+    ("本次共发放问卷520份，回收有效问卷500份，其中满意问卷461份，综合满意度为92.2%。", []),
+    ("本次共发放问卷520份，回收有效问卷500份，其中满意问卷461份，综合满意度为94.2%。", [("percent_mismatch", "error")]),
+    ("义务教育学校32所，教师培训经费足额安排的学校30所，占比93.8%。", []),
+    ("义务教育学校32所，教师培训经费足额安排的学校30所，占比96%。", [("percent_mismatch", "error")]),
+    ("义务教育学校32所，教师培训经费足额安排的学校30所，占比95%。", [("percent_mismatch", "warning")]),
+    ("上年度交流轮岗教师210名；其中骨干教师47名，占交流教师总数的22%。", []),  # 22.38 → 22
+    ("上年度交流轮岗教师210名；其中骨干教师47名，占交流教师总数的25%。", [("percent_mismatch", "error")]),
+    ("“音乐专用教室”达标学校15所，不达标小学2所，达标比例88.2%。", []),
+    ("“音乐专用教室”达标学校15所，不达标小学2所，达标比例89.2%。", [("percent_mismatch", "error")]),
+    ("普通高中招生总数3000人，其中指标到校生1650人，指标到校比例为55%。", []),
+    # percentages of different wholes in one sentence are not tied to each other
+    ("全区小学生8000人，初中生4000人，入学率100%，巩固率99.6%。", []),
+    # gross rates may exceed 100%
+    ("学前三年毛入园率达112.4%，义务教育毛入学率达103%。", []),
+    # a lower bound quoted as a standard
+    ("全县初中三年巩固率达到95%以上。", []),
+    # --- shares_forced_to_100 / shares_sum_mismatch ---------------------------------------------
+    (
+        "全区残疾儿童少年共计87人，其中特殊教育学校就读27人、占比31.1%，随班就读44人、占比50.5%，送教上门16人、占比18.4%。",
+        [("percent_mismatch", "warning"), ("shares_forced_to_100", "warning")],
+    ),
+    (
+        "全区残疾儿童少年共计87人，其中特殊教育学校就读27人、占比31.0%，随班就读44人、占比50.6%，送教上门16人、占比18.4%。",
+        [],
+    ),
+    # --- percent_impossible (GRIM) ----------------------------------------------------------------
+    ("本学年交流轮岗教师58名，占符合交流条件教师总数的18.45%。", [("percent_impossible", "error")]),
+    ("本学年交流轮岗教师58名，占符合交流条件教师总数的18.71%。", []),  # 58/310
+    ("民办学校减少至3所，占比降至6.52%。", []),  # 3/46
+    ("民办学校减少至3所，占比降至6.61%。", [("percent_impossible", "error")]),
+    # --- growth_mismatch ------------------------------------------------------------------------
+    ("2024年全区教育经费支出5.36亿元，比上年增加6020万元，增长12.66%。", []),
+    ("2024年全区教育经费支出5.36亿元，比上年增加6020万元，增长14.66%。", [("growth_mismatch", "error")]),
+    ("全年投入资金8200万元，较上年减少800万元，下降8.89%。", []),
+    ("全年投入资金8200万元，较上年减少800万元，下降9.76%。", [("growth_mismatch", "error")]),
+    ("一般公共预算教育经费15.67亿元，较上年度增长12.75%。", []),  # base not stated
+    # --- difference_mismatch ---------------------------------------------------------------------
+    ("教师年平均工资收入12.8650万元，较公务员年平均工资收入12.7420万元，高出0.1230万元。", []),
+    ("教师年平均工资收入12.8650万元，较公务员年平均工资收入12.7420万元，高出0.1320万元。", [("difference_mismatch", "error")]),
+    # --- product_mismatch -----------------------------------------------------------------------
+    ("特殊教育学校按每生每年6000元拨付公用经费，在校学生95名，共计拨付57万元。", []),
+    ("特殊教育学校按每生每年6000元拨付公用经费，在校学生95名，共计拨付75万元。", [("product_mismatch", "error")]),
+    # --- per_hundred_mismatch -------------------------------------------------------------------
+    ("全区在校学生16000人，县级以上骨干教师288人，每百名学生拥有骨干教师1.8人。", []),
+    ("全区在校学生16000人，县级以上骨干教师288人，每百名学生拥有骨干教师2.1人。", [("per_hundred_mismatch", "error")]),
+    # --- formula_mismatch -----------------------------------------------------------------------
+    (
+        "2024年初中毕业生1530人，三年前初一年级在校生1560人，转入12人，转出20人，死亡1人，初中三年巩固率为98.6%。",
+        [],
+    ),
+    (
+        "2024年初中毕业生1530人，三年前初一年级在校生1560人，转入12人，转出20人，死亡1人，初中三年巩固率为96.1%。",
+        [("formula_mismatch", "error")],
+    ),
+    # --- count_mismatch ---------------------------------------------------------------------------
+    ("新建学校3所（城南小学、城北小学、滨江中学），新增学位5400个。", []),
+    ("新建学校4所（城南小学、城北小学、滨江中学），新增学位5400个。", [("count_mismatch", "warning")]),
+    # --- targets and approximate values are not checked -------------------------------------------
+    ("到2027年，全区学校达到50所，其中小学30所、初中15所。", []),
+    ("投入资金约3500万元，其中用于维修约1500万元、设备约1900万元。", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_rule_cases(text: str, expected: list[tuple[str, str]]) -> None:
+    assert sorted(rules(text)) == sorted(expected)
+
+
+def test_duplicate_mismatch_same_head_count_twice() -> None:
+    text = "一、基本情况\n全区义务教育阶段专任教师1493人，在校学生20241人。\n二、指标\n全区专任教师1498人，持证上岗率100%。\n"
+    assert rules(text, with_figures=True) == [("duplicate_mismatch", "warning")]
+
+
+def test_duplicate_mismatch_leaves_agreeing_and_listed_values() -> None:
+    same = "一、基本情况\n全区专任教师1493人。\n二、指标\n全区专任教师1493人，持证上岗率100%。\n"
+    assert rules(same, with_figures=True) == []
+    listed = "近三年交流轮岗教师分别102名、94名、123名。\n本年度交流轮岗教师123人。\n"
+    assert rules(listed, with_figures=True) == []
+
+
+def test_finding_shows_numbers_and_evidence() -> None:
+    text = "2024年优质高中招生计划总数2000人，分配到校名额1150人，占比58.5%。"
+    (finding,) = audit(text)
+    assert finding.formula == "1150 / 2000 = 57.50% ≠ 58.5%"
+    assert "57.5" in finding.message and "58.5" in finding.message
+    assert str(finding.reported) == "58.5"
+    assert text[finding.start : finding.end].startswith("2000")
+
+
+def test_forced_shares_message_names_the_offender() -> None:
+    text = "全区残疾儿童少年共计87人，其中特殊教育学校就读27人、占比31.1%，随班就读44人、占比50.5%，送教上门16人、占比18.4%。"
+    forced = [f for f in audit(text) if f.rule == "shares_forced_to_100"]
+    assert forced and "凑" in forced[0].message
+
+
+def test_categories_decide_partition() -> None:
+    assert is_partition(["小学", "初中", "特殊教育学校"])
+    assert is_partition(["达标", "基本达标"])
+    assert not is_partition(["骨干教师", "体艺教师"])
+    assert not is_partition(["小学专任教师", "小学骨干教师"])
+    assert category_key("基本达标") == {"status": frozenset({"基本达标"})}
+
+
+def test_relations_carry_their_quantities() -> None:
+    doc = ingest_bytes("专任教师1493人（小学957人、初中536人）。".encode(), "x.txt")
+    (rel,) = extract_relations(doc, find_quantities(doc.text))
+    assert rel.kind == "sum" and rel.mode == "partition"
+    assert [str(p.value) for p in rel.parts] == ["957", "536"]
+    assert str(rel.roles["total"].value) == "1493"

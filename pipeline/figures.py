@@ -23,7 +23,8 @@ _TRAILING = regex.compile(
     r"超过|高于|低于|不足|近|逾|了|的|:|：|\s)+$"
 )
 _LEADING = regex.compile(
-    r"^(?:其中|包括|含|以及|及|和|与|并|且|其|全区|全县|全市|全旗|我区|我县|我市|目前|现有|现|另有|另)+"
+    r"^(?:其中|包括|含|以及|及|和|与|并|且|其|全区|全县|全市|全旗|我区|我县|我市|目前|现有|现|另有|另|截至|"
+    r"(?:19|20)\d{2}\s*(?:年|学年)(?:度|底|末|初|秋季|春季)?(?:学期)?|\d{1,2}月(?:底|末)?)+"
 )
 _CLAUSE_BREAK = regex.compile(r"[，,；;。！？!?、（()）“”\"]")
 _YEAR = regex.compile(r"(?<![\d.])((?:19|20)\d{2})\s*(?:年|学年|年度)")
@@ -101,7 +102,10 @@ def level_of(text: str) -> str | None:
 
 
 def extract_figures(
-    doc: Document, quantities: list[Quantity], kind: str | None = None
+    doc: Document,
+    quantities: list[Quantity],
+    kind: str | None = None,
+    report_year: int | None = None,
 ) -> list[Figure]:
     """Figures for the quantities outside metadata blocks, in text order."""
     figures: list[Figure] = []
@@ -123,7 +127,7 @@ def extract_figures(
                 quantity=q,
                 level=_level(doc.text, sentence, q, label),
                 year=_year(doc.text, sentence, q),
-                is_target=_is_target(doc.text, sentence, q, kind),
+                is_target=_is_target(doc, sentence, q, kind, report_year),
                 is_standard=_STANDARD.search(
                     _clause(doc.text, sentence, q),
                     max(0, previous_end - _clause_start(doc.text, sentence, q)),
@@ -226,15 +230,23 @@ def _year(text: str, sentence: Span, q: Quantity) -> int | None:
     return years[-1] if years else None
 
 
-def _is_target(text: str, sentence: Span, q: Quantity, kind: str | None) -> bool:
-    before = text[sentence.start : q.end + 6]
-    if _TARGET.search(before):
+_BOUNDS = ("以上", "不低于", "不少于", "以下", "不超过", "以内", "达到")
+PLAN_KINDS = ("implementation_plan", "research_report")
+
+
+def _is_target(
+    doc: Document, sentence: Span, q: Quantity, kind: str | None, report_year: int | None
+) -> bool:
+    """Targets: explicit cues (到2027年, 力争, 确保), or in a plan a bound (以上, 达到) or a
+    paragraph that names a year from the report's own year on."""
+    if _TARGET.search(doc.text[sentence.start : q.end + 6]):
         return True
-    return kind in ("implementation_plan", "research_report") and q.qualifier in (
-        "以上",
-        "不低于",
-        "不少于",
-        "以下",
-        "不超过",
-        "以内",
-    )
+    if kind not in PLAN_KINDS:
+        return False
+    if q.qualifier in _BOUNDS:
+        return True
+    block = doc.block_at(q.start)
+    if block is None or report_year is None:
+        return False
+    years = [int(m.group(1)) for m in _YEAR.finditer(doc.text, block.start, block.end)]
+    return any(y >= report_year for y in years)

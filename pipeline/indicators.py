@@ -59,7 +59,7 @@ class IndicatorValue:
     cv_combined: bool = False
 
 
-Tokenize = Callable[[str], list[str]]
+Tokenize = Callable[[str], tuple[str, ...]]
 
 
 def match_code(title: str, catalog: Catalog, group: str | None, tokenize: Tokenize) -> str | None:

@@ -8,7 +8,7 @@ the core. No model is downloaded: `spacy.blank("zh")` plus jieba and a domain us
 from __future__ import annotations
 
 import logging
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 import jieba
@@ -31,10 +31,12 @@ for _name in ("document", "meta", "sections", "quantities", "figures", "indicato
         Doc.set_extension(_name, default=None)
 
 
-def tokenize(text: str) -> list[str]:
-    """jieba words with the domain dictionary loaded (used for fuzzy name matching)."""
+@lru_cache(maxsize=8192)
+def tokenize(text: str) -> tuple[str, ...]:
+    """jieba words with the domain dictionary loaded (used for fuzzy name matching); cached,
+    since catalog names are tokenized for every heading of every document."""
     _load_dictionary()
-    return [w for w in jieba.lcut(text, HMM=False) if w.strip()]
+    return tuple(w for w in jieba.lcut(text, HMM=False) if w.strip())
 
 
 @cache
@@ -69,8 +71,10 @@ def quantities_component(doc: Doc) -> Doc:
 
 @Language.component("edu_figures")
 def figures_component(doc: Doc) -> Doc:
-    kind = (doc._.meta or {}).get("kind")
-    doc._.figures = extract_figures(doc._.document, doc._.quantities, kind)
+    meta = doc._.meta or {}
+    doc._.figures = extract_figures(
+        doc._.document, doc._.quantities, meta.get("kind"), meta.get("report_year")
+    )
     return doc
 
 

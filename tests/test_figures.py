@@ -1,0 +1,44 @@
+"""Figures: labels, levels, years and roles read from report sentences."""
+
+from __future__ import annotations
+
+from pipeline.audit import audit_document
+from pipeline.ingest import ingest_bytes
+
+
+def figures(text: str) -> list[dict]:
+    return audit_document(ingest_bytes(text.encode(), "doc.txt"))["figures"]
+
+
+def test_labels_levels_and_years():
+    found = figures(
+        "星河区教育工作报告\n2024年全区专任教师2480人，其中小学教师1620人、初中教师860人。"
+    )
+    assert [(f["label"], f["value"], f["level"], f["year"]) for f in found] == [
+        ("专任教师", 2480, "all", 2024),
+        ("小学教师", 1620, "primary", 2024),
+        ("初中教师", 860, "junior", 2024),
+    ]
+
+
+def test_respectively_lists_share_a_label_and_take_levels_in_order():
+    found = figures("星河区自查自评报告\n校际差异系数小学、初中分别为0.356、0.291。")
+    assert [(f["label"], f["level"], f["value"]) for f in found] == [
+        ("校际差异系数", "primary", 0.356),
+        ("校际差异系数", "junior", 0.291),
+    ]
+
+
+def test_targets_in_plans_and_quoted_standards():
+    plan = figures("青岚县义务教育优质均衡发展实施方案\n到2027年，全县初中三年巩固率达到99%以上。")
+    assert plan and all(f["is_target"] for f in plan)
+    quoted = figures("星河区自查自评报告\n标准：小学达到4.2人以上、初中达到5.3人以上。")
+    assert [f["is_standard"] for f in quoted] == [True, True]
+
+
+def test_plan_targets_are_not_indicator_values():
+    text = "青岚县义务教育优质均衡发展实施方案\n到2027年，全县初中三年巩固率达到99%以上，优质高中招生名额分配比例不低于60%。"
+    result = audit_document(ingest_bytes(text.encode(), "plan.txt"))
+    assert result["meta"]["kind"] == "implementation_plan"
+    assert all(i["value"] is None for i in result["indicators"])
+    assert not [f for f in result["findings"] if f["severity"] in ("error", "warning")]

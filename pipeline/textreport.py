@@ -70,18 +70,31 @@ def _indicator_table(indicators: list[dict]) -> Table:
         )
         table.add_row(
             ind["code"],
-            _escape(ind["name"]),
+            _escape(_short_name(ind)),
             _LEVELS.get(ind["level"], ind["level"]),
             f"{std['op']} {std['value']}{std.get('unit') or ''}"
             if std and std.get("value") is not None
             else "—",
-            "—" if ind.get("value") is None else f"{ind['value']}{ind.get('unit') or ''}",
+            "—"
+            if ind.get("value") is None
+            else f"{ind.get('value_qualifier') or ''}{ind['value']}{ind.get('unit') or ''}".removeprefix(
+                "达到"
+            ),
             schools,
             " / ".join(f"{_LEVELS.get(k, k)} {v}" for k, v in cv.items()) or "—",
             ind.get("self_conclusion") or "—",
             meets,
         )
     return table
+
+
+def _short_name(indicator: dict) -> str:
+    from pipeline.catalog import load_catalog
+
+    try:
+        return load_catalog().indicator(indicator["code"]).short
+    except KeyError:
+        return indicator["name"]
 
 
 def _escape(text: str) -> str:

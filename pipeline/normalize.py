@@ -7,6 +7,7 @@ spans can always be shown in the original.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
@@ -24,7 +25,7 @@ _KEEP |= {ord(c) for c in "，（）；！？"}
 
 
 @cache
-def _changing_chars() -> regex.Pattern:
+def _changing_chars() -> re.Pattern:
     """A character class of every BMP character that NFKC changes, as ranges (built once)."""
     points = [
         cp
@@ -38,7 +39,8 @@ def _changing_chars() -> regex.Pattern:
         if cp != prev + 1:
             ranges.append(f"\\u{start:04x}-\\u{prev:04x}" if prev > start else f"\\u{start:04x}")
             start = cp
-    return regex.compile("[" + "".join(ranges) + "]")
+    # stdlib re: for a large class of ranges it is ~50x faster than the regex module
+    return re.compile("[" + "".join(ranges) + "]")
 
 
 # Spaces inside numbers: "1 493" (thousands group), "88. 9", "88 .9", "59 %".

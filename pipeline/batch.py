@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import json
 import multiprocessing
 import os
@@ -363,6 +364,7 @@ class RunSummary:
     outputs: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     version: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         """The closing summary in Chinese, as printed by `edu-audit run`."""
@@ -382,6 +384,7 @@ class RunSummary:
             "输出：",
         ]
         lines += [f"  {p}" for p in self.outputs]
+        lines += [f"注意：{w}" for w in self.warnings]
         return "\n".join(lines)
 
 
@@ -441,8 +444,8 @@ def run_corpus(
         bar.close()
 
     results, texts = _assemble(unique, cache, done, transient, by_path, by_sha)
-    _add_corpus_findings(results)
-    summary.outputs = write_outputs(results, texts, out_dir, version)
+    _add_corpus_findings(results, summary.warnings)
+    summary.outputs = write_outputs(results, texts, out_dir, version, summary.warnings)
     cache.prune()
     summary.documents = len(results)
     summary.by_status = Counter(r["status"] for r in results)
@@ -557,14 +560,31 @@ def _assemble(
     return results, CachedTexts(cache, sha_by_doc, extra_texts)
 
 
-def _add_corpus_findings(results: list[dict]) -> None:
-    """Append corpus-level findings (comparisons across documents) when that module exists."""
+def _optional(module: str, name: str) -> Callable | None:
+    """A function from a module another part of the project may not have written yet.
+
+    Only the module's own absence is tolerated; an import error inside it is a real bug.
+    """
     try:
-        from pipeline.corpus_checks import check_corpus
-    except ImportError:
+        return getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as exc:
+        if exc.name in (module, module.rpartition(".")[0]):
+            return None
+        raise
+
+
+def _add_corpus_findings(results: list[dict], warnings: list[str]) -> None:
+    """Append corpus-level findings (comparisons across documents) when that module exists."""
+    check_corpus = _optional("pipeline.corpus_checks", "check_corpus")
+    if check_corpus is None:
+        return
+    try:
+        findings = check_corpus(results) or []
+    except Exception as exc:  # the per-document results are still worth writing
+        warnings.append(f"跨文档检查出错，已跳过（{type(exc).__name__}: {exc}）")
         return
     by_doc = {r["doc_id"]: r for r in results}  # fresh copies from the cache: safe to extend
-    for finding in check_corpus(results) or []:
+    for finding in findings:
         target = by_doc.get(finding.get("doc_id"))
         if target is not None:
             target["findings"] = [*target["findings"], finding]
@@ -574,7 +594,11 @@ def _add_corpus_findings(results: list[dict]) -> None:
 
 
 def write_outputs(
-    results: list[dict], texts: Mapping[str, str], out_dir: Path, version: str
+    results: list[dict],
+    texts: Mapping[str, str],
+    out_dir: Path,
+    version: str,
+    warnings: list[str] | None = None,
 ) -> list[Path]:
     """Write every output into a staging folder, then move each into place by rename."""
     from outputs.database import write_database
@@ -587,18 +611,24 @@ def write_outputs(
     write_tables(results, staging)
     write_workbook(results, staging / "comparison.xlsx")
     write_database(results, staging / "audit.sqlite", version)
-    _write_report(results, texts, staging)
+    _write_report(results, texts, staging, warnings if warnings is not None else [])
     written = [_move_into_place(item, out_dir) for item in sorted(staging.iterdir())]
     shutil.rmtree(staging, ignore_errors=True)
     return written
 
 
-def _write_report(results: list[dict], texts: Mapping[str, str], staging: Path) -> None:
-    try:
-        from outputs.report import write_report
-    except ImportError:
+def _write_report(
+    results: list[dict], texts: Mapping[str, str], staging: Path, warnings: list[str]
+) -> None:
+    """The HTML report, when that module exists; its failure keeps the previous report."""
+    write_report = _optional("outputs.report", "write_report")
+    if write_report is None:
         return
-    write_report(results, texts, staging)
+    try:
+        write_report(results, texts, staging)
+    except Exception as exc:
+        shutil.rmtree(staging / "report", ignore_errors=True)
+        warnings.append(f"HTML报告生成失败，保留上次的报告（{type(exc).__name__}: {exc}）")
 
 
 def _move_into_place(item: Path, out_dir: Path) -> Path:

@@ -325,3 +325,20 @@ def test_worker_stuck_in_c_code_is_stopped(tmp_path: Path) -> None:
     )
     assert summary.documents == 3
     check_statuses(out, culprit="page.htm", message="工作进程意外退出")
+
+
+def test_failing_report_keeps_the_other_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, out = small_corpus(tmp_path / "c", n=1), tmp_path / "out"
+
+    def broken_report(results: list[dict], texts: dict, out_dir: Path) -> None:
+        (out_dir / "report").mkdir()
+        raise ValueError("chart exploded")
+
+    monkeypatch.setitem(
+        sys.modules, "outputs.report", types.SimpleNamespace(write_report=broken_report)
+    )
+    summary = run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
+    assert "HTML报告生成失败" in summary.render() and "chart exploded" in summary.render()
+    assert (out / "comparison.xlsx").is_file() and not (out / "report").exists()

@@ -568,9 +568,26 @@ def _whole_for(
     ]
     if len(named) == 1:
         return named[0]
-    if len(earlier) == 1 and label_similarity(earlier[0].label, part.label) >= Decimal("0.5"):
+    if (
+        len(earlier) == 1
+        and _same_object(earlier[0], part)
+        and not _CHANGED.search(stmt.clause_before(part.start))
+    ):
         return earlier[0]
     return None
+
+
+_CHANGED = regex.compile(
+    r"(?:降至|降到|减少到|减少至|下降到|下降至|升至|增至|增加到|增加至|提高到|提升到)\s*$"
+)
+
+
+def _same_object(whole: Token, part: Token) -> bool:
+    """Do the two labels name the same kind of thing (学校 … 的学校), so one can be the other's whole?"""
+    a, b = whole.label, part.label
+    return label_similarity(a, b) >= Decimal("0.5") or (
+        len(a) >= 2 and len(b) >= 2 and a[-2:] == b[-2:]
+    )
 
 
 def _same_value(tokens: list[Token]) -> bool:

@@ -108,6 +108,8 @@ def check_sum(rel: Relation) -> list[Finding]:
     parts = rel.parts
     if rel.mode in ("subset", "contains"):
         return _check_subset(rel, total, total_range)
+    if rel.mode == "exclusive" and _sum_below(rel, total_range):
+        return []  # exclusive parts listed in part: only a sum above the total is wrong
     part_sum = Range(Decimal(0), Decimal(0))
     for p in parts:
         part_sum = part_sum + value_range(p)
@@ -148,6 +150,13 @@ def check_sum(rel: Relation) -> list[Finding]:
             expected=naive / total.scale,
         )
     ]
+
+
+def _sum_below(rel: Relation, total_range: Range) -> bool:
+    parts = Range(Decimal(0), Decimal(0))
+    for p in rel.parts:
+        parts = parts + value_range(p)
+    return parts.hi is not None and total_range.lo is not None and parts.hi <= total_range.lo
 
 
 def _shift(r: Range, delta: Decimal) -> Range:
@@ -407,6 +416,8 @@ def _sum_verdict(lo: Decimal, hi: Decimal, shares: list[Quantity]) -> Verdict:
 
 
 def check_growth(rel: Relation) -> list[Finding]:
+    if "previous" in rel.roles:
+        return _check_two_amount_growth(rel)
     current, increase, rate = rel.roles["current"], rel.roles["increase"], rel.roles["rate"]
     cur, inc = value_range(current), value_range(increase)
     base = cur - inc if rel.mode == "rise" else cur + inc
@@ -433,6 +444,45 @@ def check_growth(rel: Relation) -> list[Finding]:
                 increase=q_text(increase),
                 base=_in_unit(base_mid, increase) + increase.unit,
                 expected=fmt(best_rounding(exact, rate.decimals + 2)),
+                reported=fmt(rate.value, rate.decimals),
+            ),
+            formula,
+            rel.start,
+            rel.end,
+            reported=rate.value,
+            expected=best_rounding(exact, rate.decimals + 2),
+        )
+    ]
+
+
+def _check_two_amount_growth(rel: Relation) -> list[Finding]:
+    previous, current, rate = rel.roles["previous"], rel.roles["current"], rel.roles["rate"]
+    prev, cur = value_range(previous), value_range(current)
+    change = cur - prev if rel.mode == "rise" else prev - cur
+    if change.lo is None or change.lo < 0:
+        change = Range(max(change.lo or Decimal(0), Decimal(0)), change.hi)
+    ratio = percent(change, prev)
+    if ratio is None:
+        return []
+    verdict = classify(ratio, rate.value, rate.decimals)
+    if verdict == "ok":
+        return []
+    exact = (abs(_base(current) - _base(previous))) * HUNDRED / _base(previous)
+    shown = fmt(best_rounding(exact, rate.decimals + 2))
+    formula = (
+        f"|{q_text(current)} − {q_text(previous)}| / {q_text(previous)} = {shown}% ≠ {q_text(rate)}"
+    )
+    return [
+        Finding(
+            "growth_mismatch",
+            severity("growth_mismatch", verdict),
+            message(
+                "growth_mismatch",
+                current_label=rel.labels.get("current", ""),
+                current=q_text(current),
+                increase=_in_unit(abs(_base(current) - _base(previous)), current) + current.unit,
+                base=q_text(previous),
+                expected=shown,
                 reported=fmt(rate.value, rate.decimals),
             ),
             formula,

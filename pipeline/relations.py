@@ -27,7 +27,7 @@ from pipeline.quantities import Quantity
 RelationKind = Literal[
     "sum", "percent", "shares", "growth", "difference", "product", "per_hundred", "formula", "count"
 ]
-SumMode = Literal["partition", "subset", "contains"]
+SumMode = Literal["partition", "exclusive", "subset", "contains"]
 
 _OPEN, _CLOSE = "（(", "）)"
 _DELIMS = '，,；;：:、（(）)“”"《》'
@@ -266,6 +266,13 @@ def is_partition(labels: list[str]) -> bool:
     return len(set(flat)) == len(flat)
 
 
+def _exhaustive(labels: list[str]) -> bool:
+    """Are the parts named in a dimension reports list in full (levels, ownership…)?"""
+    keys = [category_key(lb) for lb in labels]
+    common = set.intersection(*(set(k) for k in keys))
+    return bool(common & set(rules_data()["vocabulary"]["exhaustive_dimensions"]))
+
+
 def _partition_prefix(labels: list[str]) -> int:
     """Length of the longest leading run of labels that forms a partition (0 if none)."""
     for n in range(len(labels), 1, -1):
@@ -375,7 +382,8 @@ def listed_parts(stmt: Statement) -> list[Relation]:
         n = _partition_prefix(labels)
         tail = stmt.text[parts[-1].end : min(stmt.end, parts[-1].end + 3)]
         if n >= 2 and not regex.match(r"\s*等", tail if n == len(parts) else ""):
-            relations.append(_sum_relation(stmt, total, parts[:n], "partition"))
+            mode: SumMode = "partition" if _exhaustive(labels[:n]) else "exclusive"
+            relations.append(_sum_relation(stmt, total, parts[:n], mode))
         else:
             relations.append(_sum_relation(stmt, total, parts, "subset"))
     return relations
@@ -557,7 +565,7 @@ def _whole_for(
             return top[-1] if len(top) == 1 or _same_value(top) else None
         return None
     for rel in sums:
-        if any(p is part.q for p in rel.parts):
+        if (rel.mode == "partition" or len(rel.parts) == 1) and any(p is part.q for p in rel.parts):
             total = rel.roles["total"]
             return next((t for t in stmt.tokens if t.q is total), None)
     earlier = [t for t in earlier if t.depth == part.depth and t.q.value >= part.q.value]
@@ -602,8 +610,9 @@ def _named_rate(stmt: Statement, i: int) -> Relation | None:
     if not m:
         return None
     stem = label[: m.start()]
-    if m.group() in ("满意度", "满意率"):
-        stem = "满意"
+    core = regex.sub(r"(?:率|度|比例|比率|比重|占比)$", "", m.group())
+    if len(core) >= 2:
+        stem = core
     stem = regex.sub(r"^.*?(?:其中|全区|全县|问卷调查综合|综合)", "", stem)
     earlier = [t for t in stmt.tokens[:i] if _usable(t) and t.q.kind == "count"]
     if len(stem) < 2 or not earlier:
@@ -808,6 +817,44 @@ def growth_relations(stmt: Statement) -> list[Relation]:
     return relations
 
 
+_TO = regex.compile(r"(?P<dir>增加|增长|提高|提升|上升|增|减少|下降|降低|降)(?:到|至)\s*$")
+_RATE_AFTER = regex.compile(
+    r"\s*[，,]?\s*(?:同比)?(?:增长|增幅|增长率|提高|下降|降幅|减少)(?:了|为|达)?\s*"
+)
+_YEAR_BEFORE = regex.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def two_amount_growth(stmt: Statement) -> list[Relation]:
+    """ "由12.5亿元增加到13.8亿元，增长10.4%", "2023年投入12.5亿元，2024年投入13.8亿元，增长10.4%"."""
+    relations = []
+    toks = stmt.tokens
+    for i in range(len(toks) - 2):
+        a, b, rate = toks[i], toks[i + 1], toks[i + 2]
+        if not (_usable(a) and _usable(b) and same_kind(a.q, b.q) and a.q.unit != "%"):
+            continue
+        if (
+            rate.q.unit != "%"
+            or not rate.q.exact
+            or not _RATE_AFTER.fullmatch(stmt.between(b, rate))
+        ):
+            continue
+        gap = stmt.between(a, b)
+        to = _TO.search(gap)
+        if to and not regex.search(r"[；;]", gap):
+            falling = to.group("dir") in ("减少", "下降", "降低", "降")
+        else:
+            ya = _YEAR_BEFORE.findall(stmt.clause_before(a.start))
+            yb = _YEAR_BEFORE.findall(gap)
+            if not (ya and yb and int(yb[-1]) == int(ya[-1]) + 1) or regex.search(r"[；;]", gap):
+                continue
+            falling = b.q.value * b.q.scale < a.q.value * a.q.scale
+        rel = Relation("growth", a.start, rate.end, mode="fall" if falling else "rise")
+        rel.roles = {"previous": a.q, "current": b.q, "rate": rate.q}
+        rel.labels = {"current": b.label}
+        relations.append(rel)
+    return relations
+
+
 _DIFF = regex.compile(r"^\s*[，,]?\s*(?:较|比|与|相比|高于|低于)(?P<label>[^，,。；;\d]{0,24}?)$")
 _DIFF_VERB = regex.compile(
     r"^\s*[，,]?\s*(?:相比)?[，,]?\s*(?:超出|高出|多出|多|高|超过|低|少|减少|增加|相差|差)了?\s*$"
@@ -980,6 +1027,7 @@ def relations_in(stmt: Statement) -> list[Relation]:
         *percents,
         *share_groups(percents),
         *growth_relations(stmt),
+        *two_amount_growth(stmt),
         *difference_relations(stmt),
         *product_relations(stmt),
         *per_hundred_relations(stmt),

@@ -57,6 +57,14 @@ CASES = [
     ("全区学校30所，其中小学18所、初中9所等。", []),
     # different units are not added
     ("全区学校26所，其中小学13所，教学班412个。", []),
+    # categories often listed in part (education, title): only a sum above the total is wrong
+    ("全区共有专任教师5060人，其中研究生学历86人、本科学历4320人。", []),
+    (
+        "全区共有专任教师5060人，其中研究生学历86人、本科学历4320人、专科学历664人。",
+        [("sum_mismatch", "error")],
+    ),
+    ("全区专任教师5060人，其中本科及以上学历4406人、研究生学历86人。", []),
+    ("全区义务教育学校58所，其中城区学校21所、乡村学校36所。", [("sum_mismatch", "error")]),
     # --- subset_exceeds_total -------------------------------------------------------------------
     ("全区教职工3200人，其中专任教师3350人。", [("subset_exceeds_total", "error")]),
     ("共落实资金8000万元，其中中央资金9200万元。", [("subset_exceeds_total", "error")]),
@@ -99,6 +107,15 @@ CASES = [
     ("学前三年毛入园率达112.4%，义务教育毛入学率达103%。", []),
     # a lower bound quoted as a standard
     ("全县初中三年巩固率达到95%以上。", []),
+    ("全县适龄残疾儿童少年215人，已入学208人，入学率为96.7%。", []),
+    ("全县适龄残疾儿童少年215人，已入学208人，入学率为98.7%。", [("percent_mismatch", "error")]),
+    ("全县共有留守儿童2300人，随迁子女4100人，其中在公办学校就读3950人，占比96.3%。", []),
+    (
+        "全县共有留守儿童2300人，随迁子女4100人，其中在公办学校就读3950人，占比98.3%。",
+        [("percent_mismatch", "error")],
+    ),
+    ("全区有教职工4500人，其中专任教师4100人，本科以上学历3900人，占比95.1%。", []),
+    ("2024年全区财政教育支出22.3亿元，比上年增长8.5%，占一般公共预算支出的18.2%。", []),
     # --- shares_forced_to_100 / shares_sum_mismatch ---------------------------------------------
     (
         "全区残疾儿童少年共计87人，其中特殊教育学校就读27人、占比31.1%，随班就读44人、占比50.5%，送教上门16人、占比18.4%。",
@@ -107,6 +124,10 @@ CASES = [
     (
         "全区残疾儿童少年共计87人，其中特殊教育学校就读27人、占比31.0%，随班就读44人、占比50.6%，送教上门16人、占比18.4%。",
         [],
+    ),
+    (
+        "全区残疾儿童少年共计87人，其中特殊教育学校就读27人、占比31.0%，随班就读44人、占比52.6%，送教上门16人、占比18.4%。",
+        [("percent_mismatch", "error"), ("shares_sum_mismatch", "error")],
     ),
     # --- percent_impossible (GRIM) ----------------------------------------------------------------
     ("本学年交流轮岗教师58名，占符合交流条件教师总数的18.45%。", [("percent_impossible", "error")]),
@@ -122,6 +143,10 @@ CASES = [
     ("全年投入资金8200万元，较上年减少800万元，下降8.89%。", []),
     ("全年投入资金8200万元，较上年减少800万元，下降9.76%。", [("growth_mismatch", "error")]),
     ("一般公共预算教育经费15.67亿元，较上年度增长12.75%。", []),  # base not stated
+    ("2023年教育经费12.5亿元，2024年增加到13.8亿元，增长10.4%。", []),
+    ("2023年教育经费12.5亿元，2024年增加到13.8亿元，增长12.4%。", [("growth_mismatch", "error")]),
+    ("2023年投入教育经费12.5亿元，2024年投入13.8亿元，增长15.4%。", [("growth_mismatch", "error")]),
+    ("生均公用经费由800元提高到1000元，提高25%。", []),
     # --- difference_mismatch ---------------------------------------------------------------------
     ("教师年平均工资收入12.8650万元，较公务员年平均工资收入12.7420万元，高出0.1230万元。", []),
     (
@@ -207,3 +232,51 @@ def test_relations_carry_their_quantities() -> None:
     assert rel.kind == "sum" and rel.mode == "partition"
     assert [str(p.value) for p in rel.parts] == ["957", "536"]
     assert str(rel.roles["total"].value) == "1493"
+
+
+def test_corpus_mismatch_between_two_documents_of_one_district() -> None:
+    from pipeline.corpus_checks import check_corpus
+
+    def result(doc_id: str, teachers: int, quota: float) -> dict:
+        evidence = {"start": 0, "end": 4, "text": "…"}
+        return {
+            "doc_id": doc_id,
+            "path": f"{doc_id}.txt",
+            "status": "ok",
+            "meta": {"district": "甲区", "report_year": 2024},
+            "indicators": [
+                {
+                    "code": "214",
+                    "name": "优质高中招生名额分配比例",
+                    "level": "all",
+                    "value": quota,
+                    "unit": "%",
+                    "evidence": evidence,
+                }
+            ],
+            "figures": [
+                {
+                    "label": "全区专任教师",
+                    "value": teachers,
+                    "unit": "人",
+                    "level": "all",
+                    "is_target": False,
+                    "year": 2024,
+                    "start": 0,
+                    "end": 4,
+                    "text": "…",
+                }
+            ],
+        }
+
+    assert check_corpus([result("a", 1493, 59.6), result("b", 1493, 59.64)]) == []
+    found = check_corpus([result("a", 1493, 59.6), result("b", 1498, 61.2)])
+    assert {(f["doc_id"], f["rule"], f["severity"]) for f in found} == {
+        ("a", "corpus_mismatch", "warning"),
+        ("b", "corpus_mismatch", "warning"),
+    }
+    assert len(found) == 4 and all(f["evidence"] and f["formula"] for f in found)
+    other_year = result("b", 1498, 61.2)
+    other_year["meta"]["report_year"] = 2023
+    other_year["figures"][0]["year"] = 2023
+    assert check_corpus([result("a", 1493, 59.6), other_year]) == []

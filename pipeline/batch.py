@@ -83,6 +83,7 @@ class SourceFile:
     path: Path
     rel: str
     sha256: str
+    readable: bool = True
 
     @property
     def doc_id(self) -> str:
@@ -129,14 +130,17 @@ def hash_sources(corpus_dir: Path, paths: list[Path], index_path: Path) -> list[
     sources, files = [], {}
     for path in paths:
         rel = path.relative_to(corpus_dir).as_posix()
-        stat = path.stat()
-        known = known_files.get(rel)
-        settled = stat.st_mtime_ns < written_ns - 2_000_000_000
-        if settled and isinstance(known, list) and known[:2] == [stat.st_size, stat.st_mtime_ns]:
-            sha = known[2]
-        else:
-            sha = file_sha256(path)
-        files[rel] = [stat.st_size, stat.st_mtime_ns, sha]
+        try:
+            stat = path.stat()
+            known = known_files.get(rel)
+            settled = stat.st_mtime_ns < written_ns - 2_000_000_000
+            same = isinstance(known, list) and known[:2] == [stat.st_size, stat.st_mtime_ns]
+            sha = known[2] if settled and same else file_sha256(path)
+            files[rel] = [stat.st_size, stat.st_mtime_ns, sha]
+        except OSError:  # unreadable or just deleted: ingestion will say so as `failed`
+            sha = hashlib.sha256(f"unreadable:{rel}".encode()).hexdigest()
+            sources.append(SourceFile(path, rel, sha, readable=False))
+            continue
         sources.append(SourceFile(path, rel, sha))
     index_path.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(index_path, json.dumps({"written_ns": time.time_ns(), "files": files}))
@@ -432,8 +436,12 @@ def run_corpus(
             transient[src.sha256] = (result, text)
         else:
             result, text = outcome
-            cache.store(src, result, text, source_info(src, by_path, by_sha))
-            done[src.sha256] = result
+            result["doc_id"] = src.doc_id  # one id per content, even for unreadable files
+            if src.readable:
+                cache.store(src, result, text, source_info(src, by_path, by_sha))
+                done[src.sha256] = result
+            else:  # not cached: retried next run, when it may have become readable
+                transient[src.sha256] = (result, text)
         counts[result["status"]] += 1
         bar.set_postfix_str(_progress_text(counts), refresh=False)
         bar.update(1)

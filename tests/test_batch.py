@@ -342,3 +342,30 @@ def test_failing_report_keeps_the_other_outputs(
     summary = run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
     assert "HTML报告生成失败" in summary.render() and "chart exploded" in summary.render()
     assert (out / "comparison.xlsx").is_file() and not (out / "report").exists()
+
+
+def test_unreadable_files_are_failed_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, out = small_corpus(tmp_path / "c", n=1), tmp_path / "out"
+    for name in ("a.txt", "b.txt"):
+        (corpus / name).write_text("小学69所", encoding="utf-8")
+        (corpus / name).chmod(0)
+    real_hash = batch.file_sha256
+
+    def denied(path: Path) -> str:  # root ignores file modes, so deny reading here
+        if path.name in ("a.txt", "b.txt"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_hash(path)
+
+    def worker(path: str, timeout: float | None = None) -> tuple[dict, str]:
+        if path.endswith(("a.txt", "b.txt")):
+            return ingest_only(str(tmp_path / "missing.txt"), timeout)
+        return ingest_only(path, timeout)
+
+    monkeypatch.setattr(batch, "file_sha256", denied)
+    summary = run_corpus(corpus, out, workers=1, progress=False, worker=worker)
+    assert summary.by_status["failed"] == 2 and summary.documents == 4
+    ids = [d["doc_id"] for d in documents(out)]
+    assert len(set(ids)) == 4  # two unreadable files do not collide in the database
+    assert len(list(out.glob(".cache/*/*.json"))) == 2  # and are retried next time

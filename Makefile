@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/edu-audit check corpus/samples/* --format text
+	$(BIN)/edu-audit synth -n 30 -o corpus/demo
+	$(BIN)/edu-audit run corpus/demo -o $(OUT)/demo
+	@echo "打开查看：$(OUT)/demo/report/index.html  $(OUT)/demo/comparison.xlsx  $(OUT)/demo/audit.sqlite"
 
 test: $(STAMP) lint
 	$(BIN)/pytest -n 2 --dist loadfile

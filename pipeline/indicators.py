@@ -52,6 +52,7 @@ class IndicatorValue:
     schools_meeting: int | None = None
     schools_basic: int | None = None
     schools_unmet: int = 0
+    schools_span: tuple[int, int] | None = None  # where the 达标 count is stated
     school_ratio: Figure | None = None
     cv: dict[str, Figure] = field(default_factory=dict)
     self_conclusion: str | None = None
@@ -364,8 +365,10 @@ def _school_count(
         item.schools_unmet += count
     elif role == "all_meeting" and item.schools_total is None:
         item.schools_total = item.schools_meeting = count
+        item.schools_span = (fig.start, fig.end)
     elif role == "meeting" and item.schools_meeting is None:
         item.schools_meeting = count
+        item.schools_span = (fig.start, fig.end)
     return role
 
 

@@ -113,7 +113,7 @@ def _school_check(item: IndicatorValue, name: str) -> list[Finding]:
     total, meeting = item.schools_total, item.schools_meeting
     if not total or meeting is None or meeting >= total or not _claims_met(item):
         return []
-    start, end = item.conclusion_span or (item.start, item.start + 1)
+    start, end = item.schools_span or item.conclusion_span or (item.start, item.start + 1)
     share = Decimal(meeting) * 100 / Decimal(total)
     basic = f"（另有{item.schools_basic}所仅基本达标）" if item.schools_basic else ""
     return [

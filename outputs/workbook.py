@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 RED = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
 ORANGE = PatternFill("solid", start_color="FFFFD08A", end_color="FFFFD08A")
+VERDICT_FONT = Font(italic=True, color="FF666666")
 HEADER_FILL = PatternFill("solid", start_color="FFDDE6F0", end_color="FFDDE6F0")
 SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_FILL = {"error": RED, "warning": ORANGE}
@@ -145,8 +146,9 @@ def _first(indicators: list[dict], column: Column) -> dict | None:
 def _indicator_cell(cell: Cell, indicator: dict, result: dict) -> None:
     """Value (the self-conclusion for qualitative items), red below standard, orange on findings."""
     value = indicator.get("value")
-    if value is None and not _catalog_numeric().get(indicator["code"], False):
+    if value is None:  # the report states only its verdict: show it, greyed, not as a number
         value = indicator.get("self_conclusion")
+        cell.font = VERDICT_FONT
     cell.value = value
     notes = []
     if indicator.get("meets_standard") is False:
@@ -369,32 +371,27 @@ def _catalog_short() -> dict[str, str]:
     return _catalog_facts()[1]
 
 
-def _catalog_numeric() -> dict[str, bool]:
-    return _catalog_facts()[2]
-
-
 def _cv_limits(result: dict) -> dict[str, Decimal]:
     """CV limits of the framework the report is judged by (basic balance has looser ones)."""
     kind = (result.get("meta") or {}).get("kind")
-    return _catalog_facts()[3].get(CV_FRAMEWORK.get(kind, "quality_balance"), {})
+    return _catalog_facts()[2].get(CV_FRAMEWORK.get(kind, "quality_balance"), {})
 
 
 @cache
-def _catalog_facts() -> tuple[list[str], dict[str, str], dict[str, bool], dict[str, dict]]:
-    """Codes in order, short names, numeric flags and CV limits; empty if the catalog fails."""
+def _catalog_facts() -> tuple[list[str], dict[str, str], dict[str, dict]]:
+    """Codes in order, short names and CV limits; empty if the catalog cannot load."""
     try:
         from pipeline.catalog import load_catalog
 
         catalog = load_catalog()
     except Exception:  # the workbook must not fail because the catalog cannot load
-        return [], {}, {}, {}
-    order, short, numeric = [], {}, {}
+        return [], {}, {}
+    order, short = [], {}
     frameworks = sorted(catalog.frameworks.values(), key=lambda f: f.key != "quality_balance")
     for framework in frameworks:
         for code, indicator in framework.indicators.items():
             if code not in short:
                 order.append(code)
                 short[code] = indicator.short
-                numeric[code] = indicator.numeric
     limits = {k: dict(f.cv_limit) for k, f in catalog.frameworks.items()}
-    return order, short, numeric, limits
+    return order, short, limits

@@ -170,9 +170,12 @@ def make_result(
 
 @pytest.fixture
 def results() -> list[dict]:
+    jiangbei = make_result("b" * 16, district="江北区", findings=[], published="2022-12-13")
+    social = jiangbei["indicators"][2]
+    jiangbei["indicators"][2] = {**social, "value": None, "self_conclusion": "达标"}
     return [
         make_result(),
-        make_result("b" * 16, district="江北区", findings=[], published="2022-12-13"),
+        jiangbei,
         make_result("c" * 16, district=None, indicators=[], figures=[], findings=[]),
         make_result(
             "d" * 16, district=None, indicators=[], figures=[], findings=[], status="needs_ocr"
@@ -266,6 +269,9 @@ def test_workbook_marks_values_below_standard_and_touched_by_findings(
     assert (cv_primary.value, cv_junior.value) == (0.503, 0.452)  # limits 0.50 / 0.45
     assert cv_primary.fill.fgColor.rgb == "FFF4B6B6" and "超过 0.50" in cv_primary.comment.text
     assert "差异系数0.452" in cv_junior.comment.text  # the cv_ finding goes to the CV cell
+
+    verdict_only = ws.cell(3, col["401"])  # 江北区's 401 gives no number, only its verdict
+    assert verdict_only.value == "达标" and verdict_only.font.i
 
     clean = ws.cell(2, col["401"])
     assert clean.value == 88.9 and clean.comment is None and clean.fill.fill_type is None

@@ -476,6 +476,13 @@ def _progress_text(counts: Counter) -> str:
     return main + (f" · 空/不支持 {other}" if other else "")
 
 
+def available_cores() -> int:
+    """Cores this process may use (CPU affinity, e.g. a container's cpuset), not the host's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def _execute(
     todo: list[SourceFile],
     workers: int | None,
@@ -486,7 +493,7 @@ def _execute(
     """Run `worker` over the files: in-process for one worker, else in a reused process pool."""
     if not todo:
         return
-    workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    workers = max(1, min(workers or available_cores(), len(todo)))
     if workers == 1:
         warm_up()
         for src in todo:

@@ -93,7 +93,7 @@ class SourceFile:
 def discover(corpus_dir: Path, out_dir: Path | None = None) -> list[Path]:
     """Supported files under the corpus, sorted; hidden files, the manifest and OUT_DIR skipped."""
     corpus_dir = Path(corpus_dir)
-    out_abs = Path(out_dir).resolve() if out_dir is not None else None
+    excluded = _excluded_dir(corpus_dir, out_dir)
     found = []
     for path in corpus_dir.rglob("*"):
         rel = path.relative_to(corpus_dir)
@@ -101,10 +101,24 @@ def discover(corpus_dir: Path, out_dir: Path | None = None) -> list[Path]:
             continue
         if path.suffix.lower() not in SUFFIXES or not path.is_file():
             continue
-        if out_abs is not None and out_abs in path.resolve().parents:
+        if excluded is not None and excluded in path.resolve().parents:
             continue
         found.append(path)
     return sorted(found, key=lambda p: p.relative_to(corpus_dir).as_posix())
+
+
+def _excluded_dir(corpus_dir: Path, out_dir: Path | None) -> Path | None:
+    """The folder of our own outputs inside the corpus, if any.
+
+    OUT_DIR inside the corpus is skipped whole; OUT_DIR = CORPUS_DIR only loses its `report/`
+    (our HTML pages); a corpus inside OUT_DIR is read normally.
+    """
+    if out_dir is None:
+        return None
+    corpus_abs, out_abs = Path(corpus_dir).resolve(), Path(out_dir).resolve()
+    if out_abs == corpus_abs:
+        return out_abs / "report"
+    return out_abs if corpus_abs in out_abs.parents else None
 
 
 def file_sha256(path: Path) -> str:

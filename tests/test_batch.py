@@ -109,6 +109,16 @@ def test_discover_skips_hidden_manifest_unsupported_and_out_dir(tmp_path: Path) 
     assert names == ["003_6e22daf73f145ac2.txt", "Report.PDF", "sub/page.htm"]
 
 
+def test_out_dir_equal_to_or_around_the_corpus(tmp_path: Path) -> None:
+    corpus = small_corpus(tmp_path / "c", n=1)
+    run_corpus(corpus, corpus, workers=1, progress=False, worker=ingest_only)
+    (corpus / "report").mkdir(exist_ok=True)
+    (corpus / "report" / "index.html").write_text("<html></html>", encoding="utf-8")
+    assert len(discover(corpus, corpus)) == 2  # our own report pages are not audited
+    assert len(discover(corpus, tmp_path)) == 2  # a corpus inside OUT_DIR is read normally
+    assert len(documents(corpus)) == 2
+
+
 def test_manifest_adds_source_url_and_fetch_time(tmp_path: Path) -> None:
     corpus = small_corpus(tmp_path / "c", n=2)
     first, second = sorted(corpus.glob("*.txt"))

@@ -115,7 +115,8 @@ def test_out_dir_equal_to_or_around_the_corpus(tmp_path: Path) -> None:
     (corpus / "report").mkdir(exist_ok=True)
     (corpus / "report" / "index.html").write_text("<html></html>", encoding="utf-8")
     assert len(discover(corpus, corpus)) == 2  # our own report pages are not audited
-    assert len(discover(corpus, tmp_path)) == 2  # a corpus inside OUT_DIR is read normally
+    inner = small_corpus(tmp_path / "out" / "corpus", n=1)
+    assert len(discover(inner, tmp_path / "out")) == 2  # a corpus inside OUT_DIR is read
     assert len(documents(corpus)) == 2
 
 

@@ -1,9 +1,11 @@
 """Batch runs: audit every document of a corpus folder and write all outputs into one folder.
 
 The run is incremental and crash-safe. Each finished document is written at once to a cache
-entry (`OUT_DIR/.cache/<version>/<sha256>.json`, atomically), keyed by the file's bytes and by
-`cache_version()` (code + rules + catalog), so unchanged files are never processed twice and an
-interrupted run is finished by the next one. The outputs are always rebuilt from the cache
+entry (`OUT_DIR/.cache/<version>/<sha256>.json`: result + source info, with the document text
+beside it in `<sha256>.txt` so the HTML report can read texts one at a time; both written
+atomically, text first), keyed by the file's bytes and by `cache_version()` (code + rules +
+catalog), so unchanged files are never processed twice and an interrupted run is finished by
+the next one. The outputs are always rebuilt from the cache
 entries of the files currently in the corpus, staged under temporary names and renamed.
 
 Failures that come from the run itself (a worker exception, a timeout, a crashed worker) are

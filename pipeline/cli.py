@@ -117,7 +117,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
     truth_path = generate(args.n, Path(args.out), seed=args.seed)
     truth = json.loads(truth_path.read_text("utf-8"))
     injected = sum(summary(truth)["rule"].values())
-    print(f"已生成 {args.n} 份文档，注入问题 {injected} 处，写入 {args.out}（标准答案：{truth_path}）")
+    print(
+        f"已生成 {args.n} 份文档，注入问题 {injected} 处，写入 {args.out}（标准答案：{truth_path}）"
+    )
     return EXIT_OK
 
 

@@ -136,13 +136,14 @@ def pick_injections(rng: random.Random, pool: tuple[str, ...]) -> list[str]:
     first = rng.choice(pool)
     if rng.random() < 0.5:
         return [first]
-    family = lambda name: (
-        "percent"
-        if name.startswith("percent")
-        else ("resource" if name.startswith(("conclusion", "cv_", "below")) else name)
-    )  # noqa: E731
-    rest = [p for p in pool if family(p) != family(first)]
+    rest = [p for p in pool if _family(p) != _family(first)]
     return [first, rng.choice(rest)]
+
+
+def _family(name: str) -> str:
+    if name.startswith("percent"):
+        return "percent"
+    return "resource" if name.startswith(("conclusion", "cv_", "below")) else name
 
 
 def render(doc: SynthDoc, fmt: str, rng: random.Random) -> tuple[str, str, bytes]:

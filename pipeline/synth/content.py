@@ -690,7 +690,6 @@ def quality_item(
 ) -> None:
     u = style.unit
     head = f"{label(style, index, code)}{short if style.numbering == 'code' else name}"
-    d = style.decimals
     body: list[str] = []
     if code in QUALITATIVE_TEXT:
         body.append(templates()["prose"]["qualitative"][QUALITATIVE_TEXT[code]])
@@ -719,18 +718,20 @@ def disabled_children(doc: SynthDoc, rng: random.Random, u: str, force: bool) ->
         whole = sum(counts)
         shares = [pct(c, whole, 1) for c in counts]
         total = sum(shares)
-        if not force or total != Decimal(100):
-            break
-    written = list(shares)
-    adjusted = None
-    if force:  # nudge the share nearest the rounding boundary so the list sums to 100.0
         gaps = [Decimal(c) * 100 / Decimal(whole) - s for c, s in zip(counts, shares, strict=True)]
+        if not force:
+            break
+        # 99.9: raise the share closest to rounding up (it becomes its ceiling);
+        # 100.1: lower a share that half-up rounded down, so it matches no common rounding.
         if total < 100:
             adjusted = max(range(3), key=lambda i: gaps[i])
-            written[adjusted] += Decimal("0.1")
-        else:
-            adjusted = min(range(3), key=lambda i: gaps[i])
-            written[adjusted] -= Decimal("0.1")
+            break
+        if total > 100 and any(g > 0 for g in gaps):
+            adjusted = max(range(3), key=lambda i: gaps[i])
+            break
+    written = list(shares)
+    if force:
+        written[adjusted] += Decimal("0.1") if total < 100 else Decimal("-0.1")
     one_sentence = rng.random() < 0.5  # "共S人，入学率100%，其中…" as one sentence
     eligible = whole if one_sentence else whole + rng.randint(1, 6)
     rate = pct(whole, eligible, 1)

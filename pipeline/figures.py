@@ -36,6 +36,8 @@ _STANDARD = regex.compile(
     r"^\s*(?:评估)?标准\s*[:：]|国家(?:规定|要求|标准)|要求.{0,20}(?:不低于|不超过|达到|以上|以下)|"
     r"不低于|不少于|不超过|不高于|不小于|不大于|[≥≤]"
 )
+# Qualifiers that state a norm rather than a measurement (不低于6000元, 不超过45人).
+NORM_QUALIFIERS = frozenset("不低于 不少于 不超过 不高于 不小于 不大于 不多于".split())
 _STANDARD_HEAD = regex.compile(r"\s*(?:评估|国家|认定)?标准\s*[:：]")
 MAX_LABEL = 24
 
@@ -128,7 +130,8 @@ def extract_figures(
                 level=_level(doc.text, sentence, q, label),
                 year=_year(doc.text, sentence, q),
                 is_target=_is_target(doc, sentence, q, kind, report_year),
-                is_standard=_STANDARD.search(
+                is_standard=q.qualifier in NORM_QUALIFIERS
+                or _STANDARD.search(
                     _clause(doc.text, sentence, q),
                     max(0, previous_end - _clause_start(doc.text, sentence, q)),
                 )
@@ -176,6 +179,7 @@ def apply_respectively(text: str, figures: list[Figure]) -> None:
         )
         for k, member in enumerate(run):
             member.label = label[-MAX_LABEL:]
+            member.is_standard = member.is_standard or fig.is_standard  # 分别不超过45人、50人
             if len(levels) == len(run):
                 member.level = levels[k]
 

@@ -26,7 +26,11 @@ GROUP_WORDS = {
     "recognition": ("社会认可",),
     "veto": ("一票否决",),
 }
-MIN_MATCH = 0.5
+MIN_MATCH = 0.6
+# Words every indicator heading shares; they say nothing about which indicator it is.
+GENERIC_TOKENS = frozenset(
+    "指标 情况 达标 标准 学校 比例 全县 全区 县域 要求 达到 所有 评估 完成 义务教育".split()
+)
 _CODE_REF = regex.compile(r"指标\s*(\d{3})")
 _CONCLUSION = regex.compile(
     r"(?:自评|评估|自查)?结论\s*(?:为|是)?\s*[:：]?\s*[“\"]?(?P<c>[^。；;\n）)”\"]{1,20})|[（(]\s*(?P<p>自评[^）)]{1,10})[)）]"
@@ -70,7 +74,7 @@ def match_code(title: str, catalog: Catalog, group: str | None, tokenize: Tokeni
     ]
     if explicit:
         return explicit[0]
-    title_tokens = set(tokenize(title))
+    title_tokens = set(tokenize(title)) - GENERIC_TOKENS
     best, best_score = None, 0.0
     for indicator in catalog.frameworks["quality_balance"].indicators.values():
         if group and indicator.group != group:
@@ -89,7 +93,7 @@ def _name_score(
         return 1.0 + max(len(n) for n in names if n in title) / 100  # longer alias wins ties
     best = 0.0
     for name in names:
-        tokens = {t for t in tokenize(name) if len(t) > 1}
+        tokens = {t for t in tokenize(name) if len(t) > 1} - GENERIC_TOKENS
         if tokens:
             overlap = len(tokens & title_tokens) / len(tokens)
             best = max(best, overlap)
@@ -150,7 +154,7 @@ def _section_codes(
     # A numbered heading of another style (（1）, 1.) names an indicator when it holds its
     # name outright under a group section, or names social recognition / the veto items.
     holds_name = _name_score(section.title, set(), known[code], tokenize) >= 1.0
-    if known[code].group in ("recognition", "veto") or (holds_name and group is not None):
+    if holds_name and (group is not None or known[code].group in ("recognition", "veto")):
         return [code]
     return []
 
@@ -197,6 +201,9 @@ def _read_block(
                 fig.level in indicator.standards or fig.level == "all"
             ):
                 entry(fig.level).stated_standard = entry(fig.level).stated_standard or fig
+            continue
+        if _restates_standard(fig, indicator):
+            entry(fig.level).stated_standard = entry(fig.level).stated_standard or fig
             continue
         if _is_school_count(fig):
             previous_role = _school_count(text, fig, entry, previous_role, previous_fig)
@@ -264,13 +271,25 @@ def _is_value(text: str, fig: Figure, indicator: Indicator) -> bool:
         return False  # composite items (音美专用教室) have no single value to read
     if text[fig.end : fig.end + 1] == "的":
         return False  # "超过2000人的小学2所": the number describes schools
-    if indicator.per_school:
-        return (
-            any(k in fig.label for k in indicator.keywords)
-            or level_of(fig.label) is not None
-            and len(fig.label) <= 4
-        )
-    return True
+    return _plausible(fig, indicator)
+
+
+def _restates_standard(fig: Figure, indicator: Indicator) -> bool:
+    """ "均未超过2000人": a bound equal to a national threshold restates the standard."""
+    q = fig.quantity
+    if q.exact or not _unit_fits(fig, indicator):
+        return False
+    return any(s.value == q.value * q.scale for s in indicator.standards.values() if s.value)
+
+
+def _plausible(fig: Figure, indicator: Indicator) -> bool:
+    """Within a factor of ten of the national standard: 4.96人 per hundred students can be
+    indicator 101, the 1493 teachers of the district cannot."""
+    bars = [s.value for s in indicator.standards.values() if s.value]
+    if not bars or fig.quantity.unit == "%":
+        return True
+    value = fig.quantity.value * fig.quantity.scale
+    return min(bars) / 10 <= value <= max(bars) * 10
 
 
 def _value_levels(text: str, fig: Figure, indicator: Indicator, figures: list[Figure]) -> list[str]:

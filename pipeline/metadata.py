@@ -22,11 +22,13 @@ _TITLE_WORDS = regex.compile(r"报告|方案|通知|意见|规划|计划|情况|
 _ZONE = r"(?:经济技术开发区|经开区|高新技术产业开发区|高新区|开发区|新区|管委会)"
 _DISTRICT = regex.compile(
     rf"(?P<name>[\p{{Han}}]{{2,6}}?(?:{_ZONE}|自治县|自治旗|区|县|旗|市))"
-    rf"(?=人民政府|政府|教委|教育委员会|教育局|教育工作|创建|关于|义务教育|\d{{4}}年|县域|区域|坚持|现有|共有|全区|全县|$|[，,、])"
+    rf"(?=人民政府|政府|教委|教育委员会|教育局|教育工作|创建|关于|义务教育|推进|推动|构建|实施|加快|\d{{4}}年|县域|区域|坚持|现有|共有|全区|全县|$|[，,、])"
 )
 _NOT_DISTRICT = regex.compile(
     r"^(?:全|本|我|城|市辖|该|各|示范|试验|先行|发展|优质均衡发展|均衡发展|社区|校区|园区|片区|城区|学区|地区|辖区|山区|库区|老区)"
 )
+# Words a place name does not contain: a match holding them is a piece of a sentence.
+_PROSE = regex.compile(r"[为的和与及在对把将是了着]|推动|推进|全区|全县|方案|工作")
 _KIND_RULES: tuple[tuple[str, str], ...] = (
     ("duty_performance_self_assessment", r"履行教育职责|履职.{0,4}自评|教育职责.{0,6}评价"),
     ("implementation_plan", r"实施方案|行动方案|行动计划|工作方案|推进方案|规划(?!布局)|实施意见"),
@@ -188,14 +190,14 @@ def locate(
 def _district(text: str) -> str | None:
     for m in _DISTRICT.finditer(regex.sub(r"\s+", "", text)):
         name = _strip_prefixes(m["name"])
-        if name and not _NOT_DISTRICT.match(name) and len(name) >= 2:
+        if name and not _NOT_DISTRICT.match(name) and not _PROSE.search(name) and len(name) >= 2:
             return name
     return None
 
 
 def _strip_prefixes(name: str) -> str:
     """重庆市江北区 → 江北区; 中共重庆市大足区 → 大足区; keep 万盛经开区 whole."""
-    name = regex.sub(r"^(?:中共|中国共产党)", "", name)
+    name = regex.sub(r"^(?:中共|中国共产党|关于|印发|转发|开展|做好)+", "", name)
     m = regex.match(
         r"^(?:[\p{Han}]{2,3}?省)?(?:[\p{Han}]{2,4}?(?:市|州|盟|地区))?(?P<rest>[\p{Han}]{2,}(?:"
         + _ZONE

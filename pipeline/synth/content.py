@@ -565,6 +565,11 @@ def level_values(
     return f"{lead}小学{p}{unit}、初中{j}{unit}。"
 
 
+def wan(yuan: int) -> Decimal:
+    """A yearly salary in 万元 with four decimals, as reports write it (15.4203万元)."""
+    return Decimal(yuan) / Decimal(10000)
+
+
 def schools_sentence(rng: random.Random, total: int, meeting: int, decimals: int) -> str:
     if meeting == total:
         return rng.choice([f"达标学校{total}所，达标比例100%。", f"{total}所学校均达标。"])
@@ -616,9 +621,13 @@ def guarantee_item(
     elif code == "204":
         p, j = rng.randint(900, 1980), rng.randint(700, 1950)
         body.append(f"全{u}规模最大的小学有学生{p}人，规模最大的初中有学生{j}人，均未超过2000人。")
+        doc.value("204", "primary", Decimal(p), "人")
+        doc.value("204", "junior", Decimal(j), "人")
     elif code == "205":
         p, j = rng.randint(38, 45), rng.randint(42, 50)
         body.append(f"全{u}小学最大班额{p}人，初中最大班额{j}人，无超标班额。")
+        doc.value("205", "primary", Decimal(p), "人")
+        doc.value("205", "junior", Decimal(j), "人")
     elif code == "207":
         v = Decimal(rng.choice([6000, 6000, 6500, 7000, 8000]))
         body.append(f"特殊教育学校生均公用经费按每生每年{show(v)}元拨付。")
@@ -627,9 +636,10 @@ def guarantee_item(
         civil = rng.randint(100000, 160000)
         teacher = civil + rng.randint(500, 9000)
         body.append(
-            f"{year - 1}年全{u}义务教育学校教师年平均工资收入{show(money(teacher))}万元，"
-            f"当地公务员年平均工资收入{show(money(civil))}万元，教师工资收入不低于当地公务员。"
+            f"{year - 1}年全{u}义务教育学校教师年平均工资收入{show(wan(teacher))}万元，"
+            f"当地公务员年平均工资收入{show(wan(civil))}万元，教师工资收入不低于当地公务员。"
         )
+        doc.value("208", "all", wan(teacher), "万元")
     elif code == "209":
         body.append("义务教育学校教师5年360学时培训完成率达100%。")
         doc.value("209", "all", Decimal(100), "%")

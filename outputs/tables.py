@@ -14,20 +14,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.document import META_KEYS
+
 DOC_KEYS = ("doc_id", "district", "path")
 DOCUMENT_COLUMNS = [
     "doc_id",
     "path",
     "status",
     "error",
-    "title",
-    "district",
-    "city",
-    "province",
-    "kind",
-    "published",
-    "publisher",
-    "report_year",
+    *META_KEYS,
     "source_url",
     "fetched_at",
     "n_indicators",

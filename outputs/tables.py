@@ -83,6 +83,24 @@ TABLES = {
 }
 
 
+# A cell that starts with one of these is read as a formula by Excel (CSV/DDE injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text from crawled pages must never become a formula when the CSV opens in Excel: such
+    cells get a leading apostrophe (OWASP); numbers are untouched. Parquet keeps the raw text."""
+
+    def guard(value):
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object:
+            safe[column] = safe[column].map(guard)
+    return safe
+
+
 def write_tables(results: list[dict], out_dir: Path) -> list[Path]:
     """documents.jsonl plus figures/indicators/findings as CSV and all four tables as Parquet."""
     out_dir = Path(out_dir)
@@ -91,7 +109,9 @@ def write_tables(results: list[dict], out_dir: Path) -> list[Path]:
     for name, (key, columns) in TABLES.items():
         frames[name] = items_frame(results, key, columns)
         path = out_dir / f"{name}.csv"
-        frames[name].to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+        spreadsheet_safe(frames[name]).to_csv(
+            path, index=False, encoding="utf-8-sig", lineterminator="\n"
+        )
         written.append(path)
     for name, frame in frames.items():
         path = out_dir / f"{name}.parquet"

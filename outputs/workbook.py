@@ -61,8 +61,19 @@ def write_workbook(results: list[dict], path: Path) -> Path:
     comparison_sheet(wb.active, results)
     findings_sheet(wb.create_sheet("问题清单"), results)
     documents_sheet(wb.create_sheet("文档"), results)
+    _no_formulas(wb)
     wb.save(path)
     return Path(path)
+
+
+def _no_formulas(wb: Workbook) -> None:
+    """openpyxl turns any string starting with "=" into a formula; we write none, so a cell
+    that became one holds document text and is set back to plain text."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 # --------------------------------------------------------------------------- 对比表

@@ -375,3 +375,29 @@ def test_real_run_outputs_exist_and_agree(real_run: tuple[Path, Path]) -> None:
     assert wb["文档"].max_row == 9
     assert wb["问题清单"].max_row == 1 + n["findings"]
     assert not (out / ".staging").exists()
+
+
+def test_document_text_never_becomes_a_spreadsheet_formula(tmp_path):
+    """A crawled title or sentence starting with = + - @ stays text in the CSV and the workbook."""
+    import openpyxl
+
+    from outputs.tables import write_tables
+    from outputs.workbook import write_workbook
+
+    hostile = '=HYPERLINK("http://x.invalid","点我")'
+    result = {
+        "schema_version": 1, "doc_id": "f" * 16, "path": "x.txt", "status": "ok", "error": None,
+        "meta": {"title": hostile, "district": "某区", "city": None, "province": None, "kind": "other",
+                 "published": None, "publisher": "@cmd", "report_year": None},
+        "indicators": [], "figures": [],
+        "findings": [{"rule": "sum_mismatch", "severity": "error", "message": "+1", "formula": "-2",
+                      "reported": 1, "expected": 2, "evidence": {"start": 0, "end": 1, "text": hostile}}],
+    }  # fmt: skip
+    write_tables([result], tmp_path)
+    csv_text = (tmp_path / "findings.csv").read_text("utf-8-sig")
+    assert "'=HYPERLINK" in csv_text and ",=HYPERLINK" not in csv_text
+    path = write_workbook([result], tmp_path / "c.xlsx")
+    wb = openpyxl.load_workbook(path)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert any(c.value == hostile for c in cells)

@@ -37,7 +37,7 @@ _STANDARD = regex.compile(
     r"不低于|不少于|不超过|不高于|不小于|不大于|[≥≤]"
 )
 # Qualifiers that state a norm rather than a measurement (不低于6000元, 不超过45人).
-NORM_QUALIFIERS = frozenset("不低于 不少于 不超过 不高于 不小于 不大于 不多于".split())
+NORM_QUALIFIERS = frozenset(["不低于", "不少于", "不超过", "不高于", "不小于", "不大于", "不多于"])
 _STANDARD_HEAD = regex.compile(r"\s*(?:评估|国家|认定)?标准\s*[:：]")
 MAX_LABEL = 24
 

@@ -29,7 +29,23 @@ GROUP_WORDS = {
 MIN_MATCH = 0.6
 # Words every indicator heading shares; they say nothing about which indicator it is.
 GENERIC_TOKENS = frozenset(
-    "指标 情况 达标 标准 学校 比例 全县 全区 县域 要求 达到 所有 评估 完成 义务教育".split()
+    [
+        "指标",
+        "情况",
+        "达标",
+        "标准",
+        "学校",
+        "比例",
+        "全县",
+        "全区",
+        "县域",
+        "要求",
+        "达到",
+        "所有",
+        "评估",
+        "完成",
+        "义务教育",
+    ]
 )
 _CODE_REF = regex.compile(r"指标\s*(\d{3})")
 _CONCLUSION = regex.compile(

@@ -70,7 +70,7 @@ class IndicatorValue:
     stated_standard: Figure | None = None
     schools_total: int | None = None
     schools_meeting: int | None = None
-    schools_basic: int | None = None
+    schools_basic: int = 0
     schools_unmet: int = 0
     schools_span: tuple[int, int] | None = None  # where the 达标 count is stated
     school_ratio: Figure | None = None
@@ -274,11 +274,7 @@ def _in_parentheses(text: str, fig: Figure) -> bool:
 
 def _is_school_count(fig: Figure) -> bool:
     unit = fig.quantity.unit
-    return unit == "所" or (
-        unit == "个"
-        and regex.search(r"教学点|校点|学校", fig.label + "教学点") is not None
-        and "教学点" in fig.label
-    )
+    return unit == "所" or (unit == "个" and regex.search(r"教学点|校点", fig.label) is not None)
 
 
 def _is_value(text: str, fig: Figure, indicator: Indicator) -> bool:
@@ -395,7 +391,7 @@ def _school_count(
     if role == "total":
         item.schools_total = item.schools_total or count
     elif role == "basic":
-        item.schools_basic = (item.schools_basic or 0) + count
+        item.schools_basic += count
     elif role == "unmet":
         item.schools_unmet += count
     elif role == "all_meeting" and item.schools_total is None:
@@ -416,17 +412,13 @@ def _complete_school_counts(by_level: dict[str, IndicatorValue]) -> None:
         for level, item in by_level.items():
             if level != "all" and item.schools_meeting is None and item.schools_total is None:
                 overall.schools_unmet += item.schools_unmet
-                overall.schools_basic = (overall.schools_basic or 0) + (
-                    item.schools_basic or 0
-                ) or overall.schools_basic
-                item.schools_unmet, item.schools_basic = 0, None
+                overall.schools_basic += item.schools_basic
+                item.schools_unmet = item.schools_basic = 0
     for item in by_level.values():
         if item.schools_meeting is None or item.schools_total is not None:
             continue
         if item.schools_unmet or item.schools_basic:
-            item.schools_total = (
-                item.schools_meeting + item.schools_unmet + (item.schools_basic or 0)
-            )
+            item.schools_total = item.schools_meeting + item.schools_unmet + item.schools_basic
         elif item.school_ratio is not None and item.school_ratio.quantity.value == 100:
             item.schools_total = item.schools_meeting
 
@@ -521,7 +513,6 @@ def _merge(results: list[IndicatorValue]) -> list[IndicatorValue]:
             "stated_standard",
             "schools_total",
             "schools_meeting",
-            "schools_basic",
             "school_ratio",
             "self_conclusion",
         ):

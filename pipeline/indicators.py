@@ -17,7 +17,7 @@ import regex
 from pipeline.catalog import Catalog, Indicator, load_catalog
 from pipeline.document import Document
 from pipeline.figures import Figure, level_of
-from pipeline.sections import Section
+from pipeline.sections import Section, section_at
 
 GROUP_WORDS = {
     "resource": ("资源配置",),
@@ -51,6 +51,7 @@ _CODE_REF = regex.compile(r"指标\s*(\d{3})")
 _CONCLUSION = regex.compile(
     r"(?:自评|评估|自查)?结论\s*(?:为|是)?\s*[:：]?\s*[“\"]?(?P<c>[^。；;\n）)”\"]{1,20})|[（(]\s*(?P<p>自评[^）)]{1,10})[)）]"
 )
+_COMBINED = regex.compile(r"(?:上述|以上|这)\s*(?:\d+|[七八])\s*项")
 _CV_LABEL = regex.compile(r"差异系数|差异率")
 _SCHOOL_RATIO = regex.compile(r"达标(?:比例|率)|占比|比例")
 _STANDARD_WORDS = regex.compile(
@@ -480,23 +481,29 @@ def _apply_combined_cv(
     """ "上述7项指标，小学校际差异系数为0.24": one cv for every resource indicator of the section."""
     catalog = load_catalog()
     for fig in figures:
-        if not _CV_LABEL.search(doc.text[fig.sentence.start : fig.start]) or fig.quantity.unit:
-            continue
-        if not regex.search(
-            r"上述\s*\d*\s*项|以上\s*\d*\s*项|(?:7|七)项指标",
-            doc.text[fig.sentence.start : fig.start],
+        head = doc.text[fig.sentence.start : fig.start]
+        if (
+            fig.level not in ("primary", "junior")
+            or not _is_cv(doc.text, fig)
+            or not _COMBINED.search(head)
         ):
             continue
-        for item in results:
-            if (
-                catalog.indicator(item.code).group == "resource"
-                and item.start <= fig.start + 2000
-                and fig.level in ("primary", "junior")
-            ):
-                holder = item if item.level == "all" else None
-                if holder is not None:
-                    holder.cv.setdefault(fig.level, fig)
-                    holder.cv_combined = True
+        section = section_at(sections, fig.start)
+        while section is not None and section.level >= 5:
+            section = section.parent
+        low, high = (section.start, section.end) if section else (0, len(doc.text))
+        codes = {
+            r.code
+            for r in results
+            if low <= r.start < high and catalog.indicator(r.code).group == "resource"
+        }
+        for code in sorted(codes):
+            holder = next((r for r in results if r.code == code and r.level == "all"), None)
+            if holder is None:
+                holder = IndicatorValue(code, "all", fig.sentence.start, fig.sentence.end)
+                results.append(holder)
+            holder.cv.setdefault(fig.level, fig)
+            holder.cv_combined = True
 
 
 def _merge(results: list[IndicatorValue]) -> list[IndicatorValue]:

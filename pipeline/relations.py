@@ -21,6 +21,7 @@ from typing import Literal
 
 import regex
 
+from pipeline.arithmetic import is_exact_count
 from pipeline.document import Document
 from pipeline.quantities import Quantity
 
@@ -88,6 +89,7 @@ class Statement:
     text: str  # the whole document text (offsets are absolute)
     tokens: list[Token]
     is_target: bool = False
+    previous: Statement | None = None  # the sentence just before, in the same paragraph
 
     def slice(self, a: int, b: int) -> str:
         return self.text[a:b]
@@ -131,6 +133,7 @@ def statements(doc: Document, quantities: list[Quantity]) -> list[Statement]:
     for block in doc.blocks:
         if block.kind == "meta":
             continue
+        previous: Statement | None = None
         for start, end in _cut(doc.text, block.start, block.end):
             while k < len(ordered) and ordered[k].start < start:
                 k += 1
@@ -139,8 +142,11 @@ def statements(doc: Document, quantities: list[Quantity]) -> list[Statement]:
             while j < len(ordered) and ordered[j].end <= end:
                 inside.append(ordered[j])
                 j += 1
-            if inside:
-                result.append(_statement(doc.text, start, end, inside))
+            current = _statement(doc.text, start, end, inside) if inside else None
+            if current is not None:
+                current.previous = previous
+                result.append(current)
+            previous = current
     return result
 
 
@@ -528,6 +534,8 @@ def _share_after_part(stmt: Statement, i: int, sums: list[Relation]) -> Relation
     rel.labels = {"part": part.label, "share": share.label}
     wanted = (m.group("whole") or "").strip()
     whole = _whole_for(stmt, i - 1, part, wanted, sums)
+    if whole is None and not wanted:
+        whole = _whole_in_previous(stmt, part)
     if whole is not None:
         rel.roles["whole"] = whole.q
         rel.labels["whole"] = whole.label
@@ -568,7 +576,12 @@ def _whole_for(
         if (rel.mode == "partition" or len(rel.parts) == 1) and any(p is part.q for p in rel.parts):
             total = rel.roles["total"]
             return next((t for t in stmt.tokens if t.q is total), None)
-    earlier = [t for t in earlier if t.depth == part.depth and t.q.value >= part.q.value]
+    siblings = _share_bearers(stmt)
+    earlier = [
+        t
+        for t in earlier
+        if t.depth == part.depth and t.q.value >= part.q.value and id(t) not in siblings
+    ]
     named = [
         t
         for t in earlier
@@ -583,6 +596,49 @@ def _whole_for(
     ):
         return earlier[0]
     return None
+
+
+def _share_bearers(stmt: Statement) -> set[int]:
+    """Counts followed by their own share ("随班就读60人、占比22.1%"): parts of a list, so never
+    the whole of a sibling's share."""
+    toks = stmt.tokens
+    return {
+        id(a)
+        for a, b in zip(toks, toks[1:], strict=False)
+        if b.q.unit == "%"
+        and _usable(a)
+        and (m := _SHARE_AFTER_PART.fullmatch(stmt.between(a, b)))
+        and not m.group("whole")
+    }
+
+
+_REFERS_BACK = regex.compile(r"\s*(?:其中|在这些\p{Han}{0,6}中|上述\p{Han}{0,6}中)\s*[，,：:]?")
+
+
+def _whole_in_previous(stmt: Statement, part: Token) -> Token | None:
+    """ "…入学272人。其中，特教学校就读154人、占比56.6%，随班就读60人、占比22.1%…": a sentence
+    opening with 其中 lists parts of a whole stated in the sentence before. Of that sentence's
+    counts (here 276 适龄, 272 入学), the whole is the one the listed counts add up to (they
+    partition it); when none does, there is no safe reading and the share keeps no whole."""
+    if stmt.previous is None or not _REFERS_BACK.match(stmt.text, stmt.start):
+        return None
+    bearers = _share_bearers(stmt)
+    listed = [
+        t for t in stmt.tokens if id(t) in bearers and t.depth == part.depth and is_exact_count(t.q)
+    ]
+    if len(listed) < 2 or all(t is not part for t in listed):
+        return None
+    if not all(same_kind(t.q, part.q, t.label, part.label) for t in listed):
+        return None
+    total = sum((t.q.value for t in listed), Decimal(0))
+    wholes = [
+        t
+        for t in stmt.previous.tokens
+        if is_exact_count(t.q)
+        and same_kind(t.q, part.q, t.label, part.label)
+        and t.q.value == total
+    ]
+    return wholes[-1] if wholes else None
 
 
 _CHANGED = regex.compile(
@@ -784,37 +840,99 @@ def share_groups(percents: list[Relation]) -> list[Relation]:
 # Growth, differences, products, rates per hundred, formulas
 
 
-_GROWTH = regex.compile(
-    r"(?:比|较)(?:上年|去年|上一年|前一年|上年度|上年同期|去年同期)[^，,。；;\d]{0,6}?(?P<dir>增加|增长|提高|减少|下降|降低|多|少)"
-)
+def _alternation(words: list[str]) -> str:
+    """A regex alternation, longest word first ({year} stands for a four-digit year)."""
+    escaped = [
+        regex.escape(w).replace(regex.escape("{year}"), r"(?:19|20)\d{2}")
+        for w in sorted(words, key=len, reverse=True)
+    ]
+    return "|".join(escaped)
+
+
+@cache
+def _growth_patterns() -> dict[str, regex.Pattern]:
+    """Regexes of the growth vocabulary in rules.toml (comparison cue, verbs, rate words)."""
+    v = rules_data()["vocabulary"]["growth"]
+    verbs = _alternation(v["rise"] + v["fall"])
+    rate_words = _alternation(v["rise_rate"] + v["fall_rate"])
+    cue = (
+        rf"(?:{_alternation(v['same_period'])}"
+        rf"|(?:{_alternation(v['comparers'])})\s*(?:{_alternation(v['bases'])})(?:相比|比较)?)"
+        rf"\s*[，,]?\s*[^，,。；;\d%]{{0,6}}?(?P<dir>{verbs})"
+    )
+    return {
+        "cue": regex.compile(cue),
+        # "，增长8.9%", "、增幅为8.9%" between the amount and its rate
+        "rate_gap": regex.compile(
+            rf"\s*[，,、]?\s*(?:同比)?(?P<word>{rate_words})(?:率)?(?:为|达到|达|了)?\s*"
+        ),
+        # "，增加6020万元", "，增加教育经费6020万元" between a rate and its amount
+        "amount_gap": regex.compile(rf"\s*[，,、]\s*(?P<word>{verbs})了?[\p{{Han}}]{{0,6}}?\s*"),
+        # what may stand between the change verb and the first number: "增加支出", "增长了"
+        "lead": regex.compile(r"[\p{Han}\s]{0,8}"),
+    }
+
+
+def _is_fall(word: str) -> bool:
+    """Does a change or rate word ("下降", "降幅", "减少") name a decrease?"""
+    v = rules_data()["vocabulary"]["growth"]
+    return any(word.startswith(w) for w in v["fall"] + v["fall_rate"])
 
 
 def growth_relations(stmt: Statement) -> list[Relation]:
-    """ "支出7.12亿元，比上年同期增加支出8131.88万元，增长12.89%"."""
+    """ "支出7.12亿元，比上年同期增加支出8131.88万元，增长12.89%", "同比增长8.9%，增加…万元"."""
     relations = []
-    for m in _GROWTH.finditer(stmt.text, stmt.start, stmt.end):
+    pats = _growth_patterns()
+    for m in pats["cue"].finditer(stmt.text, stmt.start, stmt.end):
         before = [t for t in stmt.tokens if t.end <= m.start()]
         after = [t for t in stmt.tokens if t.start >= m.end()]
         if not before or len(after) < 2:
             continue
-        current, increase, rate = before[-1], after[0], after[1]
-        if not (_usable(current) and _usable(increase) and current.q.kind == "amount"):
-            continue
-        if not same_kind(current.q, increase.q) or rate.q.unit != "%" or not rate.q.exact:
-            continue
-        gap = stmt.between(increase, rate)
-        if not regex.fullmatch(
-            r"\s*[，,、]?\s*(?:同比)?(?:增长|增幅|增长率|下降|降幅|减少)(?:为|达|了)?\s*", gap
-        ):
-            continue
+        current = before[-1]
         if regex.search(r"[；;。]", stmt.text[current.end : m.start()]):
             continue
-        falling = m.group("dir") in ("减少", "下降", "降低", "少")
-        rel = Relation("growth", current.start, rate.end, mode="fall" if falling else "rise")
+        if not pats["lead"].fullmatch(stmt.text[m.end() : after[0].start]):
+            continue
+        falling = _is_fall(m.group("dir"))
+        pair = _amount_and_rate(stmt, after[0], after[1], falling)
+        if pair is None or not _growable(current, pair[0]):
+            continue
+        increase, rate = pair
+        rel = Relation("growth", current.start, max(increase.end, rate.end))
+        rel.mode = "fall" if falling else "rise"
         rel.roles = {"current": current.q, "increase": increase.q, "rate": rate.q}
         rel.labels = {"current": current.label}
         relations.append(rel)
     return relations
+
+
+def _amount_and_rate(
+    stmt: Statement, first: Token, second: Token, falling: bool
+) -> tuple[Token, Token] | None:
+    """(amount of change, growth rate) in either order, joined by a word of the same direction."""
+    pats = _growth_patterns()
+    gap = stmt.between(first, second)
+    if first.q.unit != "%":
+        amount, rate, m = first, second, pats["rate_gap"].fullmatch(gap)
+    else:
+        amount, rate, m = second, first, pats["amount_gap"].fullmatch(gap)
+    if m is None or rate.q.unit != "%" or not rate.q.exact or amount.q.unit == "%":
+        return None
+    if _is_fall(m.group("word")) != falling:
+        return None  # "增加800万元，下降9.8%": directions disagree, no safe reading
+    return amount, rate
+
+
+def _growable(current: Token, increase: Token) -> bool:
+    """A stated amount or count and its change, in the same kind of unit ("学校50所，比上年增加
+    学位3000个" is not a change of the schools)."""
+    return (
+        _usable(current)
+        and _usable(increase)
+        and current.q.kind in ("amount", "count")
+        and current.q.unit != "个百分点"
+        and same_kind(current.q, increase.q, current.label, increase.label)
+    )
 
 
 _TO = regex.compile(r"(?P<dir>增加|增长|提高|提升|上升|增|减少|下降|降低|降)(?:到|至)\s*$")
@@ -877,6 +995,44 @@ def difference_relations(stmt: Statement) -> list[Relation]:
             continue
         rel = Relation("difference", a.start, c.end, roles={"a": a.q, "b": b.q, "diff": c.q})
         rel.labels = {"a": a.label, "b": m.group("label") or b.label}
+        relations.append(rel)
+    return relations
+
+
+@cache
+def _point_gaps() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
+    """Gaps of "由A%提高到B%，提高C个百分点" and "B%，比上年（A%）提高C个百分点"."""
+    v = rules_data()["vocabulary"]["growth"]
+    verbs = _alternation(v["rise"] + v["fall"])
+    to = regex.compile(rf"\s*(?:{verbs})(?:到|至)\s*")
+    than = regex.compile(
+        rf"\s*[，,]?\s*(?:{_alternation(v['comparers'])})\s*(?P<base>{_alternation(v['bases'])})"
+        r"(?:的|[（(])\s*"
+    )
+    change = regex.compile(rf"\s*[)）]?\s*[，,、]?\s*(?:{verbs})了?\s*")
+    return to, than, change
+
+
+def point_change_relations(stmt: Statement) -> list[Relation]:
+    """A change in 个百分点 between two stated percentages: a difference, never a growth rate."""
+    relations = []
+    to, than, change = _point_gaps()
+    toks = stmt.tokens
+    for a, b, c in zip(toks, toks[1:], toks[2:], strict=False):
+        if not (a.q.unit == b.q.unit == "%" and c.q.unit == "个百分点"):
+            continue
+        if not all(t.q.exact and not t.q.ratio for t in (a, b, c)):
+            continue
+        if not change.fullmatch(stmt.between(b, c)):
+            continue
+        if to.fullmatch(stmt.between(a, b)):
+            new, old, old_label = b, a, "原来"
+        elif m := than.fullmatch(stmt.between(a, b)):
+            new, old, old_label = a, b, m.group("base")
+        else:
+            continue
+        rel = Relation("difference", a.start, c.end, roles={"a": new.q, "b": old.q, "diff": c.q})
+        rel.labels = {"a": new.label or a.label, "b": old_label}
         relations.append(rel)
     return relations
 
@@ -1029,6 +1185,7 @@ def relations_in(stmt: Statement) -> list[Relation]:
         *growth_relations(stmt),
         *two_amount_growth(stmt),
         *difference_relations(stmt),
+        *point_change_relations(stmt),
         *product_relations(stmt),
         *per_hundred_relations(stmt),
         *formula_relations(stmt),

@@ -136,3 +136,53 @@ def test_grim_reachable_percentages(part: int, extra: int, mode) -> None:
     assert grim_whole_verdict(part, p, 2) in (None, "ok")
     text = f"本学年交流轮岗教师{part}名，占符合交流条件教师总数的{p}%。"
     assert findings(text) == []
+
+
+GROWTH_CUES = ["比上年", "较上年", "同比", "比去年", "较2023年", "与上年相比，", "比上年同期"]
+
+
+@SETTINGS
+@given(
+    st.integers(min_value=100000, max_value=9000000),
+    st.integers(min_value=100, max_value=4000),
+    st.sampled_from(MODES),
+    st.sampled_from(GROWTH_CUES),
+    st.booleans(),
+    st.booleans(),
+)
+def test_growth_with_any_comparison_word(
+    base_cents: int, rate_basis: int, mode, cue: str, rate_first: bool, falling: bool
+) -> None:
+    base = Decimal(base_cents) / 100  # 万元 of the year before, two decimals
+    change = (base * rate_basis / 10000).quantize(Decimal("0.01"))
+    current = base - change if falling else base + change
+    rate = (Decimal(100) * change / base).quantize(Decimal("0.01"), rounding=mode)
+    verb, rate_word = ("减少", "下降") if falling else ("增加", "增长")
+
+    def sentence(r: Decimal) -> str:
+        head = f"2024年全县教育经费总投入{current}万元，{cue}"
+        if rate_first:
+            return head + f"{rate_word}{r}%，{verb}{change}万元。"
+        return head + f"{verb}{change}万元，{rate_word}{r}%。"
+
+    assert findings(sentence(rate)) == []
+    assert findings(sentence(rate + Decimal("0.50"))) == [("growth_mismatch", "error")]
+
+
+@SETTINGS
+@given(
+    st.lists(st.integers(min_value=1, max_value=400), min_size=2, max_size=3),
+    st.integers(min_value=0, max_value=8),
+    st.sampled_from(MODES),
+)
+def test_shares_after_qizhong_in_the_next_sentence(counts: list[int], missing: int, mode) -> None:
+    enrolled = sum(counts)
+    names = ["在特殊教育学校就读", "随班就读", "送教上门"]
+    shares = [(Decimal(100) * c / enrolled).quantize(Decimal("0.1"), rounding=mode) for c in counts]
+    parts = "，".join(f"{n}{c}人、占比{s}%" for n, c, s in zip(names, counts, shares, strict=False))
+    rate = (Decimal(100) * enrolled / (enrolled + missing)).quantize(Decimal("0.1"), rounding=mode)
+    text = (
+        f"全县适龄残疾儿童少年{enrolled + missing}人，入学{enrolled}人，入学率{rate}%。"
+        f"其中，{parts}。"
+    )
+    assert findings(text) == []

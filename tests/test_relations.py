@@ -129,6 +129,43 @@ CASES = [
         "全区残疾儿童少年共计87人，其中特殊教育学校就读27人、占比31.0%，随班就读44人、占比52.6%，送教上门16人、占比18.4%。",
         [("percent_mismatch", "error"), ("shares_sum_mismatch", "error")],
     ),
+    # shares in the sentence after the whole: "其中，" refers back; the whole is the earlier
+    # count the listed counts add up to (154 + 60 + 58 = 272 入学, not 276 适龄)
+    (
+        "全县适龄残疾儿童少年276人，入学272人，入学率98.6%。其中，在特殊教育学校就读154人、"
+        "占比56.6%，随班就读60人、占比22.1%，送教上门58人、占比21.3%。",
+        [],
+    ),
+    (
+        "全县适龄残疾儿童少年276人，入学272人，入学率98.6%。其中，在特殊教育学校就读154人、"
+        "占比56.6%，随班就读60人、占比22.0%，送教上门58人、占比21.4%。",
+        [("percent_mismatch", "warning"), ("shares_forced_to_100", "warning")],
+    ),
+    (
+        "全县适龄残疾儿童少年276人，入学272人，入学率98.6%。其中，在特殊教育学校就读154人、"
+        "占比56.6%，随班就读60人、占比24.1%，送教上门58人、占比21.3%。",
+        [("percent_mismatch", "error"), ("shares_sum_mismatch", "error")],
+    ),
+    (
+        "全区随迁子女在校生共1250人。其中：在公办学校就读1130人，占比90.4%；"
+        "在政府购买学位的民办学校就读120人，占比10.6%。",
+        [("percent_mismatch", "error"), ("shares_sum_mismatch", "error")],
+    ),
+    (
+        "全区随迁子女在校生共1250人。其中：在公办学校就读1130人，占比90.4%；"
+        "在政府购买学位的民办学校就读120人，占比9.6%。",
+        [],
+    ),
+    # no earlier count equals the listed sum (276 or 272 for 271): the whole is ambiguous
+    (
+        "全县适龄残疾儿童少年276人，入学272人，入学率98.6%。其中，在特殊教育学校就读154人、"
+        "占比55.8%，随班就读60人、占比21.7%，送教上门57人、占比20.7%。",
+        [],
+    ),
+    # a listed count is never the whole of its siblings' shares (60 / 154 would be 38.96%)
+    ("在特殊教育学校就读154人、占比56.6%，随班就读60人、占比22.1%，送教上门58人、占比21.3%。", []),
+    # a subset list (骨干教师, 学科带头人 do not add up to 210): shares of an unstated whole only
+    ("全区交流轮岗教师210名。其中，骨干教师47名、占比22.4%，学科带头人20名、占比9.5%。", []),
     # --- percent_impossible (GRIM) ----------------------------------------------------------------
     ("本学年交流轮岗教师58名，占符合交流条件教师总数的18.45%。", [("percent_impossible", "error")]),
     ("本学年交流轮岗教师58名，占符合交流条件教师总数的18.71%。", []),  # 58/310
@@ -147,6 +184,53 @@ CASES = [
     ("2023年教育经费12.5亿元，2024年增加到13.8亿元，增长12.4%。", [("growth_mismatch", "error")]),
     ("2023年投入教育经费12.5亿元，2024年投入13.8亿元，增长15.4%。", [("growth_mismatch", "error")]),
     ("生均公用经费由800元提高到1000元，提高25%。", []),
+    # the comparison may be written 同比, 比去年, 较2022年, 与上年相比… (base = current − increase)
+    ("2023年，全县一般公共预算教育支出262202.73万元，同比增加14683.35万元，增长5.93%。", []),
+    (
+        "2023年，全县一般公共预算教育支出262202.73万元，同比增加14683.35万元，增长8.9%。",
+        [("growth_mismatch", "error")],
+    ),
+    ("2023年全区教育经费总投入5.36亿元，比去年增加6020万元，增幅为12.66%。", []),
+    (
+        "2023年全区教育经费总投入5.36亿元，较2022年增加6020万元，增长14.66%。",
+        [("growth_mismatch", "error")],
+    ),
+    (
+        "全县财政性教育经费支出227644.3万元，与上年相比，增加32780.77万元，增长18.5%。",
+        [("growth_mismatch", "error")],
+    ),
+    ("全县财政性教育经费支出227644.3万元，比上一年多投入32780.77万元，增长16.82%。", []),
+    # the rate may come first: "同比增长X%，增加Y万元"
+    ("全县教育经费总投入91185.3万元，同比增长12.49%，增加10121.56万元。", []),
+    (
+        "全县教育经费总投入91185.3万元，同比增长13.6%，增加10121.56万元。",
+        [("growth_mismatch", "error")],
+    ),
+    # decreases use current + decrease as the base, whatever the comparison word
+    ("全年投入资金8200万元，同比减少800万元，下降8.89%。", []),
+    ("全年投入资金8200万元，较去年减少800万元，降幅9.76%。", [("growth_mismatch", "error")]),
+    # directions that disagree have no safe reading
+    ("全年投入资金8200万元，同比增加800万元，下降8.89%。", []),
+    # head counts grow the same way
+    ("全区义务教育在校学生12500人，比上年增加500人，增长4.17%。", []),
+    ("全区义务教育在校学生12500人，比上年增加500人，增长4.5%。", [("growth_mismatch", "error")]),
+    # a change of something else is not the figure's own change (schools vs 学位)
+    ("全区义务教育学校50所，比上年增加学位3000个，增长9.8%。", []),
+    # 个百分点 is a difference of percentages, never the growth rate of an amount
+    ("教育支出占一般公共预算支出的18.2%，较上年提高2.5个百分点，增长15.9%。", []),
+    ("2024年全区财政教育支出22.3亿元，同比增长8.5%，占一般公共预算支出的18.2%。", []),
+    # …checked as a difference only when both percentages are stated
+    ("全县初中三年巩固率97.8%，同比提高1.2个百分点。", []),
+    ("全县初中三年巩固率由95.2%提高到97.8%，提高2.6个百分点。", []),
+    (
+        "全县初中三年巩固率由95.2%提高到97.8%，提高3.6个百分点。",
+        [("difference_mismatch", "error")],
+    ),
+    ("全县初中三年巩固率97.8%，比上年（95.2%）提高2.6个百分点。", []),
+    (
+        "教育支出占比16.40%，较上年的15.12%提高1.82个百分点。",
+        [("difference_mismatch", "error")],
+    ),
     # --- difference_mismatch ---------------------------------------------------------------------
     ("教师年平均工资收入12.8650万元，较公务员年平均工资收入12.7420万元，高出0.1230万元。", []),
     (
@@ -232,6 +316,25 @@ def test_relations_carry_their_quantities() -> None:
     assert rel.kind == "sum" and rel.mode == "partition"
     assert [str(p.value) for p in rel.parts] == ["957", "536"]
     assert str(rel.roles["total"].value) == "1493"
+
+
+def test_shares_after_qizhong_take_the_whole_from_the_sentence_before() -> None:
+    text = (
+        "全县适龄残疾儿童少年276人，入学272人，入学率98.6%。其中，在特殊教育学校就读154人、"
+        "占比56.6%，随班就读60人、占比22.1%，送教上门58人、占比21.3%。"
+    )
+    doc = ingest_bytes(text.encode(), "x.txt")
+    relations = extract_relations(doc, find_quantities(doc.text))
+    (group,) = [r for r in relations if r.kind == "shares"]
+    assert str(group.roles["whole"].value) == "272"
+    assert [str(p.value) for p in group.parts] == ["154", "60", "58"]
+
+
+def test_growth_message_shows_base_and_rate() -> None:
+    text = "2023年，全县一般公共预算教育支出262202.73万元，同比增加14683.35万元，增长8.9%。"
+    (finding,) = audit(text)
+    assert finding.formula == "14683.35万元 / (262202.73万元 − 14683.35万元) = 5.932% ≠ 8.9%"
+    assert "247519.38万元" in finding.message
 
 
 def test_corpus_mismatch_between_two_documents_of_one_district() -> None:

@@ -23,18 +23,8 @@ N = 30
 
 # Each gap: (what the engine misses, predicate on a missed injection / an unexpected finding /
 # a document's ground-truth meta). Reported to the engine's authors; see the xfail tests.
-KNOWN_GAPS = {
-    "growth_tongbi": lambda inj: inj["rule"] == "growth_mismatch" and "同比增加" in inj["sentence"],
-    "shares_in_next_sentence": lambda inj: (
-        inj["rule"] == "shares_forced_to_100" and inj["sentence"].startswith("其中，")
-    ),
-}
-KNOWN_FALSE_ERRORS = {
-    "shares_in_next_sentence": lambda f: (
-        f["rule"] == "percent_mismatch"
-        and f["evidence"]["text"].startswith("其中，在特殊教育学校就读")
-    ),
-}
+KNOWN_GAPS: dict = {}
+KNOWN_FALSE_ERRORS: dict = {}
 KNOWN_META_GAPS: dict = {}
 
 
@@ -141,10 +131,7 @@ def _audit_text(tmp_path: Path, text: str, name: str = "case.txt") -> dict:
     return audit_path(path)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="engine: 同比增加A万元，增长X% is not read as a growth relation"
-)
-def test_gap_growth_after_tongbi(tmp_path):
+def test_growth_after_tongbi(tmp_path):
     result = _audit_text(
         tmp_path,
         "星河区义务教育优质均衡发展自查自评报告\n\n2023年，全县一般公共预算教育支出262202.73万元，"
@@ -195,12 +182,7 @@ def test_section_heading_not_veto(tmp_path):
     assert not any(f["rule"] == "conclusion_contradicts" for f in result["findings"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: shares in a sentence after the one stating the whole (其中，…占比) are "
-    "divided by the first listed count",
-)
-def test_gap_shares_in_next_sentence(tmp_path):
+def test_shares_in_next_sentence(tmp_path):
     result = _audit_text(
         tmp_path,
         "星河区义务教育优质均衡发展自查自评报告\n\n指标302：残疾儿童少年入学率（自评达标）。"

@@ -50,6 +50,30 @@ def message(rule_id: str, **fields: object) -> str:
     return rule(rule_id)["message"].format(**fields)
 
 
+def finding(
+    rule_id: str,
+    verdict: Verdict,
+    rel: Relation,
+    formula: str,
+    reported: Decimal | None,
+    expected: Decimal | None,
+    /,
+    **fields: object,
+) -> Finding:
+    """One finding over a relation's span, severity and message from rules.toml (positional
+    arguments first, so a message may use the field names `reported` and `expected`)."""
+    return Finding(
+        rule_id,
+        severity(rule_id, verdict),
+        message(rule_id, **fields),
+        formula,
+        rel.start,
+        rel.end,
+        reported=reported,
+        expected=expected,
+    )
+
+
 def check_document(
     doc: Document, quantities: list[Quantity], figures: list | None = None
 ) -> list[Finding]:
@@ -132,22 +156,18 @@ def check_sum(rel: Relation) -> list[Finding]:
         + f" = {_in_unit(naive, total)} ≠ {q_text(total)}"
     )
     return [
-        Finding(
+        finding(
             "sum_mismatch",
-            severity("sum_mismatch", verdict),
-            message(
-                "sum_mismatch",
-                total_label=rel.labels.get("total", ""),
-                total=q_text(total),
-                parts_text="、".join(q_text(p) for p in parts),
-                sum=_in_unit(naive, total) + total.unit,
-                note=note,
-            ),
+            verdict,
+            rel,
             formula,
-            rel.start,
-            rel.end,
-            reported=total.value,
-            expected=naive / total.scale,
+            total.value,
+            naive / total.scale,
+            total_label=rel.labels.get("total", ""),
+            total=q_text(total),
+            parts_text="、".join(q_text(p) for p in parts),
+            sum=_in_unit(naive, total) + total.unit,
+            note=note,
         )
     ]
 
@@ -171,21 +191,17 @@ def _check_subset(rel: Relation, total: Quantity, total_range: Range) -> list[Fi
             continue
         label = rel.labels.get(f"part{i}", "")
         findings.append(
-            Finding(
+            finding(
                 "subset_exceeds_total",
-                severity("subset_exceeds_total", "beyond"),
-                message(
-                    "subset_exceeds_total",
-                    part_label=label,
-                    part=q_text(p),
-                    total_label=rel.labels.get("total", ""),
-                    total=q_text(total),
-                ),
+                "beyond",
+                rel,
                 f"{q_text(p)} > {q_text(total)}",
-                rel.start,
-                rel.end,
-                reported=p.value,
-                expected=total.value * total.scale / p.scale,
+                p.value,
+                total.value * total.scale / p.scale,
+                part_label=label,
+                part=q_text(p),
+                total_label=rel.labels.get("total", ""),
+                total=q_text(total),
             )
         )
     return findings
@@ -308,22 +324,18 @@ def _check_grim(rel: Relation) -> list[Finding]:
     )
     formula = f"{fmt(part.value)} / N = {q_text(share)} 需 N ∈ ({fmt(n_lo, 2)}, {fmt(n_hi, 2)}]，无整数；{tried}"
     return [
-        Finding(
+        finding(
             "percent_impossible",
-            severity("percent_impossible", verdict),
-            message(
-                "percent_impossible",
-                part_label=rel.labels.get("part", ""),
-                part=q_text(part),
-                whole_label=rel.labels.get("whole", "总数"),
-                reported=fmt(share.value, share.decimals),
-                side="总数",
-            ),
+            verdict,
+            rel,
             formula,
-            rel.start,
-            rel.end,
-            reported=share.value,
-            expected=None,
+            share.value,
+            None,
+            part_label=rel.labels.get("part", ""),
+            part=q_text(part),
+            whole_label=rel.labels.get("whole", "总数"),
+            reported=fmt(share.value, share.decimals),
+            side="总数",
         )
     ]
 
@@ -434,23 +446,19 @@ def check_growth(rel: Relation) -> list[Finding]:
         f"{fmt(best_rounding(exact, rate.decimals + 2))}% ≠ {q_text(rate)}"
     )
     return [
-        Finding(
+        finding(
             "growth_mismatch",
-            severity("growth_mismatch", verdict),
-            message(
-                "growth_mismatch",
-                current_label=rel.labels.get("current", ""),
-                current=q_text(current),
-                increase=q_text(increase),
-                base=_in_unit(base_mid, increase) + increase.unit,
-                expected=fmt(best_rounding(exact, rate.decimals + 2)),
-                reported=fmt(rate.value, rate.decimals),
-            ),
+            verdict,
+            rel,
             formula,
-            rel.start,
-            rel.end,
-            reported=rate.value,
-            expected=best_rounding(exact, rate.decimals + 2),
+            rate.value,
+            best_rounding(exact, rate.decimals + 2),
+            current_label=rel.labels.get("current", ""),
+            current=q_text(current),
+            increase=q_text(increase),
+            base=_in_unit(base_mid, increase) + increase.unit,
+            expected=fmt(best_rounding(exact, rate.decimals + 2)),
+            reported=fmt(rate.value, rate.decimals),
         )
     ]
 
@@ -473,23 +481,19 @@ def _check_two_amount_growth(rel: Relation) -> list[Finding]:
         f"|{q_text(current)} − {q_text(previous)}| / {q_text(previous)} = {shown}% ≠ {q_text(rate)}"
     )
     return [
-        Finding(
+        finding(
             "growth_mismatch",
-            severity("growth_mismatch", verdict),
-            message(
-                "growth_mismatch",
-                current_label=rel.labels.get("current", ""),
-                current=q_text(current),
-                increase=_in_unit(abs(_base(current) - _base(previous)), current) + current.unit,
-                base=q_text(previous),
-                expected=shown,
-                reported=fmt(rate.value, rate.decimals),
-            ),
+            verdict,
+            rel,
             formula,
-            rel.start,
-            rel.end,
-            reported=rate.value,
-            expected=best_rounding(exact, rate.decimals + 2),
+            rate.value,
+            best_rounding(exact, rate.decimals + 2),
+            current_label=rel.labels.get("current", ""),
+            current=q_text(current),
+            increase=_in_unit(abs(_base(current) - _base(previous)), current) + current.unit,
+            base=q_text(previous),
+            expected=shown,
+            reported=fmt(rate.value, rate.decimals),
         )
     ]
 
@@ -505,23 +509,19 @@ def check_difference(rel: Relation) -> list[Finding]:
     expected = abs(_base(a) - _base(b))
     formula = f"{q_text(a)} − {q_text(b)} = {_in_unit(expected, diff)}{diff.unit} ≠ {q_text(diff)}"
     return [
-        Finding(
+        finding(
             "difference_mismatch",
-            severity("difference_mismatch", verdict),
-            message(
-                "difference_mismatch",
-                a_label=rel.labels.get("a", ""),
-                a=q_text(a),
-                b_label=rel.labels.get("b", ""),
-                b=q_text(b),
-                expected=_in_unit(expected, diff) + diff.unit,
-                reported=q_text(diff),
-            ),
+            verdict,
+            rel,
             formula,
-            rel.start,
-            rel.end,
-            reported=diff.value,
-            expected=expected / diff.scale,
+            diff.value,
+            expected / diff.scale,
+            a_label=rel.labels.get("a", ""),
+            a=q_text(a),
+            b_label=rel.labels.get("b", ""),
+            b=q_text(b),
+            expected=_in_unit(expected, diff) + diff.unit,
+            reported=q_text(diff),
         )
     ]
 
@@ -537,21 +537,17 @@ def check_product(rel: Relation) -> list[Finding]:
     expected = _base(rate) * _base(count)
     formula = f"{q_text(rate)} × {q_text(count)} = {_in_unit(expected, total)}{total.unit} ≠ {q_text(total)}"
     return [
-        Finding(
+        finding(
             "product_mismatch",
-            severity("product_mismatch", verdict),
-            message(
-                "product_mismatch",
-                rate=q_text(rate),
-                count=q_text(count),
-                expected=_in_unit(expected, total) + total.unit,
-                reported=q_text(total),
-            ),
+            verdict,
+            rel,
             formula,
-            rel.start,
-            rel.end,
-            reported=total.value,
-            expected=expected / total.scale,
+            total.value,
+            expected / total.scale,
+            rate=q_text(rate),
+            count=q_text(count),
+            expected=_in_unit(expected, total) + total.unit,
+            reported=q_text(total),
         )
     ]
 
@@ -568,22 +564,18 @@ def check_per_hundred(rel: Relation) -> list[Finding]:
     shown = fmt(best_rounding(exact, value.decimals + 2))
     formula = f"{q_text(numerator)} / {q_text(students)} × 100 = {shown} ≠ {fmt(value.value, value.decimals)}"
     return [
-        Finding(
+        finding(
             "per_hundred_mismatch",
-            severity("per_hundred_mismatch", verdict),
-            message(
-                "per_hundred_mismatch",
-                numerator_label=rel.labels.get("numerator", ""),
-                numerator=q_text(numerator),
-                students=q_text(students),
-                expected=shown,
-                reported=q_text(value),
-            ),
+            verdict,
+            rel,
             formula,
-            rel.start,
-            rel.end,
-            reported=value.value,
-            expected=best_rounding(exact, value.decimals + 2),
+            value.value,
+            best_rounding(exact, value.decimals + 2),
+            numerator_label=rel.labels.get("numerator", ""),
+            numerator=q_text(numerator),
+            students=q_text(students),
+            expected=shown,
+            reported=q_text(value),
         )
     ]
 
@@ -648,20 +640,16 @@ def check_count(rel: Relation) -> list[Finding]:
     if count.value == len(rel.items):
         return []
     return [
-        Finding(
+        finding(
             "count_mismatch",
-            severity("count_mismatch", "beyond"),
-            message(
-                "count_mismatch",
-                stated=q_text(count),
-                listed=len(rel.items),
-                items="、".join(rel.items),
-            ),
+            "beyond",
+            rel,
             f"{q_text(count)} ≠ {len(rel.items)}项",
-            rel.start,
-            rel.end,
-            reported=count.value,
-            expected=Decimal(len(rel.items)),
+            count.value,
+            Decimal(len(rel.items)),
+            stated=q_text(count),
+            listed=len(rel.items),
+            items="、".join(rel.items),
         )
     ]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from outputs.highlight import finding_span, fmt_number, highlight
 from outputs.htmlpage import asset, page
-from outputs.labels import (
+from pipeline.labels import (
     KIND_LABEL,
     LEVEL_LABEL,
     OP_LABEL,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from outputs.labels import LEVEL_LABEL, SEVERITY_LABEL, SEVERITY_RANK
+from pipeline.labels import LEVEL_LABEL, SEVERITY_LABEL, SEVERITY_RANK
 
 
 @dataclass(frozen=True)

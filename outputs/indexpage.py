@@ -16,7 +16,8 @@ from outputs.charts import Row, Segment, Threshold, bar_chart
 from outputs.docpage import link, page_name, standard_text, text_or_dash
 from outputs.highlight import fmt_number
 from outputs.htmlpage import page
-from outputs.labels import (
+from pipeline.catalog import Catalog, load_catalog
+from pipeline.labels import (
     KIND_LABEL,
     LEVEL_LABEL,
     SEVERITIES,
@@ -24,7 +25,6 @@ from outputs.labels import (
     STATUS_LABEL,
     label,
 )
-from pipeline.catalog import Catalog, load_catalog
 
 Result = Mapping[str, Any]
 OPS = {

@@ -20,27 +20,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.labels import KIND_LABEL, SEVERITY_LABEL, STATUS_LABEL
+
 RED = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
 ORANGE = PatternFill("solid", start_color="FFFFD08A", end_color="FFFFD08A")
 VERDICT_FONT = Font(italic=True, color="FF666666")
 HEADER_FILL = PatternFill("solid", start_color="FFDDE6F0", end_color="FFDDE6F0")
-SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_FILL = {"error": RED, "warning": ORANGE}
-STATUS_CN = {
-    "ok": "正常",
-    "empty": "空文档",
-    "needs_ocr": "需OCR",
-    "unsupported": "不支持",
-    "failed": "失败",
-}
-KIND_CN = {
-    "quality_balance_self_assessment": "优质均衡自评报告",
-    "basic_balance_self_assessment": "基本均衡自评报告",
-    "duty_performance_self_assessment": "履行教育职责自评报告",
-    "implementation_plan": "实施方案",
-    "research_report": "研究报告",
-    "other": "其他",
-}
 LEVEL_CN = {
     "all": "",
     "primary": "小学",
@@ -232,7 +218,7 @@ def touching_findings(indicator: dict, findings: list[dict]) -> list[dict]:
 
 
 def _finding_note(finding: dict) -> str:
-    severity = SEVERITY_CN.get(finding.get("severity"), finding.get("severity") or "")
+    severity = SEVERITY_LABEL.get(finding.get("severity"), finding.get("severity") or "")
     formula = f"（{finding['formula']}）" if finding.get("formula") else ""
     return f"[{severity}] {finding.get('message') or ''}{formula}"
 
@@ -254,7 +240,7 @@ def findings_sheet(ws: Worksheet, results: list[dict]) -> None:
                 meta.get("title") or result.get("path"),
                 meta.get("district"),
                 finding.get("rule"),
-                SEVERITY_CN.get(finding.get("severity"), finding.get("severity")),
+                SEVERITY_LABEL.get(finding.get("severity"), finding.get("severity")),
                 finding.get("message"),
                 finding.get("formula"),
                 _cell_value(finding.get("reported")),
@@ -302,11 +288,11 @@ def documents_sheet(ws: Worksheet, results: list[dict]) -> None:
         severities = [f.get("severity") for f in result.get("findings") or []]
         values = [
             result.get("path"),
-            STATUS_CN.get(result.get("status"), result.get("status")),
+            STATUS_LABEL.get(result.get("status"), result.get("status")),
             result.get("error"),
             meta.get("title"),
             meta.get("district"),
-            KIND_CN.get(meta.get("kind"), meta.get("kind")),
+            KIND_LABEL.get(meta.get("kind"), meta.get("kind")),
             meta.get("published"),
             result.get("source_url"),
             result.get("fetched_at"),

@@ -38,6 +38,7 @@ import pipeline
 from pipeline.audit import SCHEMA_VERSION, audit_document
 from pipeline.document import META_KEYS
 from pipeline.ingest import ingest_bytes, ingest_path
+from pipeline.labels import SEVERITY_LABEL, STATUS_LABEL
 
 SUFFIXES = frozenset({".txt", ".htm", ".html", ".shtml", ".pdf", ".docx", ".doc", ".wps"})
 MANIFEST_NAME = "manifest.jsonl"
@@ -45,14 +46,6 @@ CACHE_DIR = ".cache"
 STAGING_DIR = ".staging"
 HASH_INDEX = "hashes.json"
 DEFAULT_TIMEOUT = 300.0
-STATUS_CN = {
-    "ok": "正常",
-    "empty": "空文档",
-    "needs_ocr": "需OCR",
-    "unsupported": "不支持",
-    "failed": "失败",
-}
-SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 # --------------------------------------------------------------------------- version key
@@ -389,10 +382,10 @@ class RunSummary:
     def render(self) -> str:
         """The closing summary in Chinese, as printed by `edu-audit run`."""
         statuses = "，".join(
-            f"{STATUS_CN.get(s, s)} {n}" for s, n in sorted(self.by_status.items())
+            f"{STATUS_LABEL.get(s, s)} {n}" for s, n in sorted(self.by_status.items())
         )
         severities = "，".join(
-            f"{SEVERITY_CN[s]} {self.by_severity.get(s, 0)}" for s in SEVERITY_CN
+            f"{SEVERITY_LABEL[s]} {self.by_severity.get(s, 0)}" for s in SEVERITY_LABEL
         )
         lines = [
             f"文档 {self.documents} 份（本次处理 {self.processed}，缓存复用 {self.cached}"

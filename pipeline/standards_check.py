@@ -13,8 +13,8 @@ from pipeline.catalog import Standard, load_catalog
 from pipeline.document import Document
 from pipeline.findings import Finding, fmt
 from pipeline.indicators import IndicatorValue
+from pipeline.labels import LEVEL_LABEL
 
-LEVEL_NAMES = {"primary": "小学", "junior": "初中", "all": "全部", "nine_year": "九年一贯制"}
 CLAIMS_MET = ("达标",)
 
 
@@ -77,7 +77,7 @@ def _value_check(item: IndicatorValue, standard: Standard | None, name: str) -> 
         return []
     q = item.value.quantity
     reported = f"{fmt(q.value)}{q.unit}"
-    level = LEVEL_NAMES.get(item.level, item.level)
+    level = LEVEL_LABEL.get(item.level, item.level)
     formula = f"{level}{name} {reported} {standard.op} {fmt(standard.value)}{standard.unit} 不成立"
     if _claims_met(item):
         return [
@@ -138,7 +138,7 @@ def _cv_check(item: IndicatorValue, limits: dict, name: str) -> list[Finding]:
         value = fig.quantity.value
         if limit is None or value <= Decimal(str(limit)):
             continue
-        level_name = LEVEL_NAMES[level]
+        level_name = LEVEL_LABEL[level]
         claims = _claims_met(item)
         findings.append(
             Finding(
@@ -170,7 +170,7 @@ def _stated_check(item: IndicatorValue, national: Standard | None, name: str) ->
     if stated == national.value:
         return []
     laxer = stated < national.value if national.op in (">=", ">") else stated > national.value
-    level = LEVEL_NAMES.get(fig.level, fig.level)
+    level = LEVEL_LABEL.get(fig.level, fig.level)
     return [
         Finding(
             "stated_standard_differs",

@@ -1,4 +1,4 @@
-"""Chinese UI words for the codes in document results, shared by every page of the report."""
+"""Chinese words for the codes in document results, shared by every output an inspector reads."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ KIND_LABEL = {
     "basic_balance_self_assessment": "基本均衡自评报告",
     "duty_performance_self_assessment": "履职自评报告",
     "implementation_plan": "实施方案",
-    "research_report": "调研报告",
+    "research_report": "研究报告",
     "other": "其他",
 }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from pipeline.labels import LEVEL_LABEL
+
 _META_LABELS = {
     "title": "标题",
     "district": "区县",
@@ -15,7 +17,6 @@ _META_LABELS = {
     "publisher": "发布机构",
     "report_year": "报告年度",
 }
-_LEVELS = {"primary": "小学", "junior": "初中", "all": "全部"}
 _SEVERITY = {"error": "[red]错误[/]", "warning": "[yellow]警告[/]", "info": "[cyan]提示[/]"}
 
 
@@ -71,7 +72,7 @@ def _indicator_table(indicators: list[dict]) -> Table:
         table.add_row(
             ind["code"],
             _escape(_short_name(ind)),
-            _LEVELS.get(ind["level"], ind["level"]),
+            LEVEL_LABEL.get(ind["level"], ind["level"]),
             f"{std['op']} {std['value']}{std.get('unit') or ''}"
             if std and std.get("value") is not None
             else "—",
@@ -81,7 +82,7 @@ def _indicator_table(indicators: list[dict]) -> Table:
                 "达到"
             ),
             schools,
-            " / ".join(f"{_LEVELS.get(k, k)} {v}" for k, v in cv.items()) or "—",
+            " / ".join(f"{LEVEL_LABEL.get(k, k)} {v}" for k, v in cv.items()) or "—",
             ind.get("self_conclusion") or "—",
             meets,
         )

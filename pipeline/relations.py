@@ -23,6 +23,7 @@ import regex
 
 from pipeline.arithmetic import is_exact_count
 from pipeline.document import Document
+from pipeline.figures import label_after, label_before
 from pipeline.quantities import Quantity
 
 RelationKind = Literal[
@@ -206,19 +207,17 @@ _TRAIL = regex.compile(
 
 
 def _label(text: str, floor: int, prev_end: int, q: Quantity, limit: int) -> str:
-    """The noun phrase naming a number: the clause before it, or the noun after its unit."""
-    head = regex.sub(r"[（(][^（()）]{0,20}[)）]\s*$", "", text[max(floor, prev_end) : q.start])
-    cut = max((i + 1 for i, ch in enumerate(head) if ch in _DELIMS), default=0)
-    label = _LEAD.sub("", _TRAIL.sub("", head[cut:]).strip())
-    if label:
-        return label[-24:]
-    return _after_label(text, q, limit)
+    """The noun phrase naming a number: the clause before it (an aside in brackets dropped),
+    or the noun after its unit when the number comes first (56所达标, 1所初中)."""
+    start = max(floor, prev_end)
+    head = regex.sub(r"[（(][^（()）]{0,20}[)）]\s*$", "", text[start : q.start])
+    return label_before(text[: start + len(head)], start, start + len(head)) or _after_label(
+        text, q, limit
+    )
 
 
 def _after_label(text: str, q: Quantity, limit: int) -> str:
-    """ "56所达标", "1所初中": the noun right after the unit, when the number comes first."""
-    m = regex.match(r"(?:的)?([\p{Han}]{1,12}?)(?=[，,；;。、（(）)]|$)", text[q.end : limit])
-    return m.group(1) if m else ""
+    return label_after(text, q.end, limit)
 
 
 # --------------------------------------------------------------------------------------------

@@ -445,22 +445,8 @@ def check_growth(rel: Relation) -> list[Finding]:
         f"{q_text(increase)} / ({q_text(current)} {'−' if rel.mode == 'rise' else '+'} {q_text(increase)}) = "
         f"{fmt(best_rounding(exact, rate.decimals + 2))}% ≠ {q_text(rate)}"
     )
-    return [
-        finding(
-            "growth_mismatch",
-            verdict,
-            rel,
-            formula,
-            rate.value,
-            best_rounding(exact, rate.decimals + 2),
-            current_label=rel.labels.get("current", ""),
-            current=q_text(current),
-            increase=q_text(increase),
-            base=_in_unit(base_mid, increase) + increase.unit,
-            expected=fmt(best_rounding(exact, rate.decimals + 2)),
-            reported=fmt(rate.value, rate.decimals),
-        )
-    ]
+    increase_text, base_text = q_text(increase), _in_unit(base_mid, increase) + increase.unit
+    return [_growth_finding(rel, verdict, formula, exact, increase_text, base_text)]
 
 
 def _check_two_amount_growth(rel: Relation) -> list[Finding]:
@@ -480,22 +466,30 @@ def _check_two_amount_growth(rel: Relation) -> list[Finding]:
     formula = (
         f"|{q_text(current)} − {q_text(previous)}| / {q_text(previous)} = {shown}% ≠ {q_text(rate)}"
     )
-    return [
-        finding(
-            "growth_mismatch",
-            verdict,
-            rel,
-            formula,
-            rate.value,
-            best_rounding(exact, rate.decimals + 2),
-            current_label=rel.labels.get("current", ""),
-            current=q_text(current),
-            increase=_in_unit(abs(_base(current) - _base(previous)), current) + current.unit,
-            base=q_text(previous),
-            expected=shown,
-            reported=fmt(rate.value, rate.decimals),
-        )
-    ]
+    increase_text = _in_unit(abs(_base(current) - _base(previous)), current) + current.unit
+    return [_growth_finding(rel, verdict, formula, exact, increase_text, q_text(previous))]
+
+
+def _growth_finding(
+    rel: Relation, verdict: Verdict, formula: str, exact: Decimal, increase: str, base: str
+) -> Finding:
+    """A growth rate that its amounts do not give, shown at two more digits than reported."""
+    rate, current = rel.roles["rate"], rel.roles["current"]
+    expected = best_rounding(exact, rate.decimals + 2)
+    return finding(
+        "growth_mismatch",
+        verdict,
+        rel,
+        formula,
+        rate.value,
+        expected,
+        current_label=rel.labels.get("current", ""),
+        current=q_text(current),
+        increase=increase,
+        base=base,
+        expected=fmt(expected),
+        reported=fmt(rate.value, rate.decimals),
+    )
 
 
 def check_difference(rel: Relation) -> list[Finding]:

@@ -16,6 +16,14 @@ from pipeline.normalize import OffsetMap
 Status = Literal["ok", "empty", "needs_ocr", "unsupported", "failed"]
 BlockKind = Literal["heading", "paragraph", "table", "meta"]
 
+KINDS = (
+    "quality_balance_self_assessment",
+    "basic_balance_self_assessment",
+    "duty_performance_self_assessment",
+    "implementation_plan",
+    "research_report",
+    "other",
+)
 META_KEYS = (
     "title",
     "district",
@@ -74,7 +82,6 @@ class Document:
     error: str | None = None
     encoding: str | None = None
     site_meta: dict[str, str] = field(default_factory=dict)
-    meta: dict = field(default_factory=dict)
     text: str = ""
     source_text: str = ""
     blocks: list[Block] = field(default_factory=list)
@@ -86,7 +93,7 @@ class Document:
 
     def to_source(self, pos: int) -> int:
         """Offset in the extracted (pre-normalisation) text for an offset in `text`."""
-        k = bisect_right([m[0] for m in self._maps], pos) - 1
+        k = bisect_right(self._maps, pos, key=lambda m: m[0]) - 1
         if k < 0:
             return pos
         start, source_start, omap = self._maps[k]
@@ -94,14 +101,13 @@ class Document:
 
     def sentence_at(self, pos: int) -> Span:
         """The sentence containing `pos` (the evidence unit for figures and findings)."""
-        starts = [s.start for s in self.sentences]
-        k = bisect_right(starts, pos) - 1
+        k = bisect_right(self.sentences, pos, key=lambda s: s.start) - 1
         if k < 0:
             return Span(0, 0)
         return self.sentences[k]
 
     def block_at(self, pos: int) -> Block | None:
-        k = bisect_right([b.start for b in self.blocks], pos) - 1
+        k = bisect_right(self.blocks, pos, key=lambda b: b.start) - 1
         return self.blocks[k] if k >= 0 else None
 
     def evidence(self, start: int, end: int) -> dict:

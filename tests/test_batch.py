@@ -19,9 +19,9 @@ from pipeline.batch import cache_version, discover, process_file, run_corpus
 from pipeline.cli import main
 from pipeline.document import META_KEYS
 from pipeline.ingest import ingest_path
+from tests.conftest import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 TABLES = ("documents.jsonl", "figures.csv", "indicators.csv", "findings.csv")
 # the quickest shared documents first (003 has indicators and findings); 000 is the largest
 CHEAPEST = ["003_6e22daf73f145ac2.txt", "004_1cc2d6bef82747ef.txt", "001_633e38bd4a50d56c.txt",

@@ -8,17 +8,9 @@ import sys
 
 import pytest
 
+from pipeline.document import KINDS, META_KEYS
 from tests.conftest import CORPUS_FILES
 
-KINDS = {
-    "quality_balance_self_assessment",
-    "basic_balance_self_assessment",
-    "duty_performance_self_assessment",
-    "implementation_plan",
-    "research_report",
-    "other",
-}
-META = {"title", "district", "city", "province", "kind", "published", "publisher", "report_year"}
 NUMBER = (int, float)
 
 
@@ -47,7 +39,7 @@ def test_every_document_ok_with_the_contract_fields(results):
     for doc in results:
         assert doc["schema_version"] == 1 and doc["status"] == "ok" and doc["error"] is None
         assert len(doc["doc_id"]) == 16 and int(doc["doc_id"], 16) >= 0
-        assert set(doc["meta"]) == META and doc["meta"]["kind"] in KINDS
+        assert set(doc["meta"]) == set(META_KEYS) and doc["meta"]["kind"] in KINDS
         assert {"indicators", "figures", "findings"} <= set(doc)
 
 
@@ -74,3 +66,9 @@ def test_offsets_index_the_ingested_text(results):
         text = ingest_path(path).text
         for fig in doc["figures"]:
             assert text[fig["start"] : fig["end"]] in fig["text"]
+
+
+def test_every_kind_has_a_chinese_label():
+    from pipeline.labels import KIND_LABEL
+
+    assert set(KIND_LABEL) == set(KINDS)

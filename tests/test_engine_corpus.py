@@ -23,8 +23,8 @@ from pipeline.checks import check_document
 from pipeline.figures import extract_figures
 from pipeline.ingest import ingest_path
 from pipeline.quantities import find_quantities
+from tests.conftest import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 GOLD = Path(__file__).resolve().parent / "gold"
 # Gold relation types the arithmetic engine answers for (comparison/conclusion belong to the
 # standards checks; "percent" with 100%达标 is a conclusion finding, see below).

@@ -20,9 +20,9 @@ from outputs.database import write_database
 from outputs.tables import write_tables
 from outputs.workbook import write_workbook
 from pipeline.batch import run_corpus
+from tests.conftest import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 
 # --------------------------------------------------------------------------- fixture factory
 

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.ingest import ingest_bytes  # noqa: E402
+from pipeline.ingest.files import ingest_bytes  # noqa: E402
 from tests.variants import gov_html, pdf_bytes  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -14,8 +14,8 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from pipeline.boilerplate import is_boilerplate
-from pipeline.document import Extraction, RawBlock
+from extractors.boilerplate import is_boilerplate
+from extractors.model import Extraction, RawBlock
 
 CONVERT_SECONDS = 120
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import regex
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from extractors.boilerplate import is_boilerplate
 from extractors.docx import table_block
 from extractors.encoding import UndecodableError, decode_bytes
-from pipeline.boilerplate import is_boilerplate
-from pipeline.document import Extraction, RawBlock
-from pipeline.sitemeta import parse_pairs
+from extractors.model import Extraction, RawBlock
+from extractors.sitemeta import parse_pairs
 
 _DECLARED = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", regex.I)
 

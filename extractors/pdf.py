@@ -19,7 +19,7 @@ import pypdfium2.raw as pdfium_c
 import regex
 
 from extractors.docx import table_block
-from pipeline.document import Extraction, RawBlock
+from extractors.model import Extraction, RawBlock
 
 # pdfminer logs every odd font descriptor; statuses and messages say what matters.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from extractors.boilerplate import is_boilerplate
 from extractors.encoding import UndecodableError, decode_bytes
-from pipeline.boilerplate import is_boilerplate
-from pipeline.document import Extraction, RawBlock
-from pipeline.sitemeta import looks_like_meta_line, parse_pairs
+from extractors.model import Extraction, RawBlock
+from extractors.sitemeta import looks_like_meta_line, parse_pairs
 
 # The metadata grid of a disclosure page sits above the body; look for it only there.
 META_HEAD_LINES = 40

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from pipeline import __version__
 from pipeline.audit import audit_path
-from pipeline.ingest import ingest_path
+from pipeline.ingest.files import ingest_path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -93,7 +93,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pipeline.batch import run_corpus
+    from pipeline.batch.run import run_corpus
 
     if not Path(args.corpus).is_dir():
         print(f"错误：找不到语料目录 {args.corpus}", file=sys.stderr)

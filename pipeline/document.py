@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Literal
 
-from pipeline.normalize import OffsetMap
-
-Status = Literal["ok", "empty", "needs_ocr", "unsupported", "failed"]
-BlockKind = Literal["heading", "paragraph", "table", "meta"]
+from extractors.model import BlockKind, Status
+from pipeline.ingest.normalize import OffsetMap
 
 KINDS = (
     "quality_balance_self_assessment",
@@ -34,28 +31,6 @@ META_KEYS = (
     "publisher",
     "report_year",
 )
-
-
-@dataclass
-class RawBlock:
-    """A block as a format extractor sees it, before normalisation."""
-
-    kind: BlockKind
-    text: str
-    page: int | None = None
-    cells: list[list[str]] | None = None
-
-
-@dataclass
-class Extraction:
-    """What a format extractor returns: blocks in reading order plus page facts."""
-
-    blocks: list[RawBlock] = field(default_factory=list)
-    site_meta: dict[str, str] = field(default_factory=dict)
-    page_count: int | None = None
-    status: Status = "ok"
-    error: str | None = None
-    encoding: str | None = None
 
 
 @dataclass

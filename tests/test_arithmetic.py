@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from pipeline.arithmetic import (
+from pipeline.engine.arithmetic import (
     Range,
     classify,
     classify_quantity,
@@ -16,7 +16,7 @@ from pipeline.arithmetic import (
     roundings,
     value_range,
 )
-from pipeline.quantities import find_quantities
+from pipeline.extract.quantities import find_quantities
 
 
 def q(text: str):

@@ -15,10 +15,10 @@ import pytest
 
 import pipeline
 from pipeline import batch
-from pipeline.batch import cache_version, discover, process_file, run_corpus
+from pipeline.batch.run import cache_version, discover, process_file, run_corpus
 from pipeline.cli import main
 from pipeline.document import META_KEYS
-from pipeline.ingest import ingest_path
+from pipeline.ingest.files import ingest_path
 from tests.conftest import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ CHEAPEST = ["003_6e22daf73f145ac2.txt", "004_1cc2d6bef82747ef.txt", "001_633e38b
 @pytest.fixture(autouse=True)
 def fixed_version(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pin the version key: the engine's code may be edited while these tests run."""
-    monkeypatch.setattr(batch, "cache_version", lambda: "0123456789abcdef" * 4)
+    monkeypatch.setattr(batch.run, "cache_version", lambda: "0123456789abcdef" * 4)
 
 
 def ingest_only(path: str, timeout: float | None = None) -> tuple[dict, str]:
@@ -241,7 +241,7 @@ def test_new_version_reprocesses_and_prunes_old_cache(
 ) -> None:
     corpus, out = small_corpus(tmp_path / "c", n=1), tmp_path / "out"
     run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
-    monkeypatch.setattr(batch, "cache_version", lambda: "f" * 64)
+    monkeypatch.setattr(batch.run, "cache_version", lambda: "f" * 64)
     summary = run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
     assert summary.processed == 2
     assert [p.name for p in (out / ".cache").iterdir() if p.is_dir()] == ["f" * 16]
@@ -259,7 +259,7 @@ def test_warm_run_trusts_size_and_mtime_instead_of_rehashing(
     def no_hashing(path: Path) -> str:
         raise AssertionError(f"{path} was read again")
 
-    monkeypatch.setattr(batch, "file_sha256", no_hashing)
+    monkeypatch.setattr(batch.corpus, "file_sha256", no_hashing)
     assert run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only).processed == 0
 
 
@@ -278,11 +278,9 @@ def test_corpus_checks_and_report_hooks(tmp_path: Path, monkeypatch: pytest.Monk
         (out_dir / "report").mkdir()
         (out_dir / "report" / "index.html").write_text("<html></html>", encoding="utf-8")
 
+    monkeypatch.setattr(batch.run, "check_corpus", check_corpus)
     monkeypatch.setitem(
-        sys.modules, "pipeline.corpus_checks", types.SimpleNamespace(check_corpus=check_corpus)
-    )
-    monkeypatch.setitem(
-        sys.modules, "outputs.report", types.SimpleNamespace(write_report=write_report)
+        sys.modules, "outputs.report.build", types.SimpleNamespace(write_report=write_report)
     )
     summary = run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
     docs = documents(out)
@@ -348,7 +346,7 @@ def test_failing_report_keeps_the_other_outputs(
         raise ValueError("chart exploded")
 
     monkeypatch.setitem(
-        sys.modules, "outputs.report", types.SimpleNamespace(write_report=broken_report)
+        sys.modules, "outputs.report.build", types.SimpleNamespace(write_report=broken_report)
     )
     summary = run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
     assert "HTML报告生成失败" in summary.render() and "chart exploded" in summary.render()
@@ -374,7 +372,7 @@ def test_unreadable_files_are_failed_documents(
             return ingest_only(str(tmp_path / "missing.txt"), timeout)
         return ingest_only(path, timeout)
 
-    monkeypatch.setattr(batch, "file_sha256", denied)
+    monkeypatch.setattr(batch.corpus, "file_sha256", denied)
     summary = run_corpus(corpus, out, workers=1, progress=False, worker=worker)
     assert summary.by_status["failed"] == 2 and summary.documents == 4
     ids = [d["doc_id"] for d in documents(out)]

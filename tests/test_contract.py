@@ -60,7 +60,7 @@ def test_items_carry_values_and_evidence(results):
 
 
 def test_offsets_index_the_ingested_text(results):
-    from pipeline.ingest import ingest_path
+    from pipeline.ingest.files import ingest_path
 
     for path, doc in zip(CORPUS_FILES, results, strict=True):
         text = ingest_path(path).text

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.checks import check_document
-from pipeline.figures import extract_figures
-from pipeline.ingest import ingest_path
-from pipeline.quantities import find_quantities
+from pipeline.engine.checks import check_arithmetic
+from pipeline.extract.figures import extract_figures
+from pipeline.extract.quantities import find_quantities
+from pipeline.ingest.files import ingest_path
 from tests.conftest import CORPUS
 
 GOLD = Path(__file__).resolve().parent / "gold"
@@ -46,7 +46,7 @@ pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not a
 def findings(stem: str) -> tuple:
     doc = ingest_path(CORPUS / f"{stem}.txt")
     quantities = find_quantities(doc.text)
-    return tuple(check_document(doc, quantities, extract_figures(doc, quantities))), doc.text
+    return tuple(check_arithmetic(doc, quantities, extract_figures(doc, quantities))), doc.text
 
 
 def stems() -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.audit import audit_document
-from pipeline.ingest import ingest_bytes
+from pipeline.ingest.files import ingest_bytes
 
 
 def figures(text: str) -> list[dict]:

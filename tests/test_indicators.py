@@ -8,7 +8,7 @@ import random
 import pytest
 
 from pipeline.audit import audit_document
-from pipeline.ingest import ingest_bytes
+from pipeline.ingest.files import ingest_bytes
 
 # (code, title as reports write it, body) — invented district, report-style wording
 BLOCKS = [

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from pipeline.ingest import ingest_bytes, ingest_path
-from pipeline.normalize import normalize
+from pipeline.ingest.files import ingest_bytes, ingest_path
+from pipeline.ingest.normalize import normalize
 from tests.conftest import CORPUS_FILES, REAL
 from tests.variants import (
     BOILERPLATE_SAMPLES,

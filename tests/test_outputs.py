@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from outputs.database import write_database
 from outputs.tables import write_tables
 from outputs.workbook import write_workbook
-from pipeline.batch import run_corpus
+from pipeline.batch.run import run_corpus
 from tests.conftest import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,10 +12,10 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.arithmetic import grim_whole_verdict
-from pipeline.checks import check_document
-from pipeline.ingest import ingest_bytes
-from pipeline.quantities import find_quantities
+from pipeline.engine.arithmetic import grim_whole_verdict
+from pipeline.engine.checks import check_arithmetic
+from pipeline.extract.quantities import find_quantities
+from pipeline.ingest.files import ingest_bytes
 
 SETTINGS = settings(max_examples=100, deadline=None)
 
@@ -36,7 +36,7 @@ MODES = [ROUND_HALF_UP, ROUND_HALF_EVEN, ROUND_DOWN]
 
 def findings(text: str) -> list[tuple[str, str]]:
     doc = ingest_bytes(text.encode("utf-8"), "x.txt")
-    return [(f.rule, f.severity) for f in check_document(doc, find_quantities(doc.text))]
+    return [(f.rule, f.severity) for f in check_arithmetic(doc, find_quantities(doc.text))]
 
 
 @st.composite

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.normalize import normalize
-from pipeline.quantities import find_quantities
+from pipeline.extract.quantities import find_quantities
+from pipeline.ingest.normalize import normalize
 
 
 def read(sentence: str) -> list[tuple[str, str, str | None]]:

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.checks import check_document
-from pipeline.figures import extract_figures
-from pipeline.ingest import ingest_bytes
-from pipeline.quantities import find_quantities
-from pipeline.relations import category_key, extract_relations, is_partition
+from pipeline.engine.checks import check_arithmetic
+from pipeline.engine.relations import category_key, extract_relations, is_partition
+from pipeline.extract.figures import extract_figures
+from pipeline.extract.quantities import find_quantities
+from pipeline.ingest.files import ingest_bytes
 
 
 def audit(text: str, with_figures: bool = False) -> list:
     doc = ingest_bytes(text.encode("utf-8"), "x.txt")
     quantities = find_quantities(doc.text)
     figures = extract_figures(doc, quantities) if with_figures else None
-    return check_document(doc, quantities, figures)
+    return check_arithmetic(doc, quantities, figures)
 
 
 def rules(text: str, with_figures: bool = False) -> list[tuple[str, str]]:
@@ -338,7 +338,7 @@ def test_growth_message_shows_base_and_rate() -> None:
 
 
 def test_corpus_mismatch_between_two_documents_of_one_district() -> None:
-    from pipeline.corpus_checks import check_corpus
+    from pipeline.engine.corpus import check_corpus
 
     def result(doc_id: str, teachers: int, quota: float) -> dict:
         evidence = {"start": 0, "end": 4, "text": "…"}

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from outputs.docpage import document_page, page_name
-from outputs.highlight import highlight
-from outputs.indexpage import index_page
-from outputs.report import write_report
+from outputs.report.build import write_report
+from outputs.report.docpage import document_page, page_name
+from outputs.report.highlight import highlight
+from outputs.report.indexpage import index_page
 from tests import report_sample as sample
 from tests.browser import VIEWPORT, launch, screenshot_path, watch
 

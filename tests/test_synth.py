@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.audit import audit_path
-from pipeline.ingest import ingest_path
+from pipeline.ingest.files import ingest_path
 from pipeline.synth import generate
 from tests.synth_eval import Evaluation, audit_corpus, evaluate, report
 

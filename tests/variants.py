@@ -8,8 +8,8 @@ import html
 import io
 from pathlib import Path
 
-from pipeline.boilerplate import is_boilerplate
-from pipeline.sitemeta import looks_like_meta_line
+from extractors.boilerplate import is_boilerplate
+from extractors.sitemeta import looks_like_meta_line
 
 GOV_HEADER = """<div class="header"><div class="top-nav">中国政府网 | 重庆市人民政府网 | 无障碍 | 注册</div>
 <ul class="nav"><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li><li>渝快办</li><li>互动交流</li></ul></div>

@@ -24,7 +24,13 @@ DEMO_N, DEMO_SEED = 30, 0
 def finding_keys(result: dict) -> list[list]:
     """What must not change: rule, severity and the numbers a finding used."""
     keys = [
-        [f["rule"], f["severity"], f.get("formula"), _num(f.get("reported")), _num(f.get("expected"))]
+        [
+            f["rule"],
+            f["severity"],
+            f.get("formula"),
+            _num(f.get("reported")),
+            _num(f.get("expected")),
+        ]
         for f in result["findings"]
     ]
     return sorted(keys, key=json.dumps)

@@ -14,7 +14,7 @@ import regex
 
 from pipeline.catalog import load_catalog
 from pipeline.document import Document, Span
-from pipeline.quantities import Quantity
+from pipeline.extract.quantities import Quantity
 
 # Connectives between a label and its number, stripped from the end of a label.
 _TRAILING = regex.compile(
@@ -62,7 +62,7 @@ class Figure:
 
     def to_dict(self, doc: Document) -> dict:
         q = self.quantity
-        from pipeline.findings import to_number
+        from pipeline.engine.findings import to_number
 
         result = {
             "label": self.label,

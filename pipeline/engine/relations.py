@@ -21,10 +21,10 @@ from typing import Literal
 
 import regex
 
-from pipeline.arithmetic import is_exact_count
 from pipeline.document import Document
-from pipeline.figures import label_after, label_before
-from pipeline.quantities import Quantity
+from pipeline.engine.arithmetic import is_exact_count
+from pipeline.extract.figures import label_after, label_before
+from pipeline.extract.quantities import Quantity
 
 RelationKind = Literal[
     "sum", "percent", "shares", "growth", "difference", "product", "per_hundred", "formula", "count"
@@ -153,7 +153,7 @@ def statements(doc: Document, quantities: list[Quantity]) -> list[Statement]:
 
 def statement_of(text: str, quantities: list[Quantity] | None = None) -> Statement:
     """A single statement over a whole text (tests and callers without a Document)."""
-    from pipeline.quantities import find_quantities
+    from pipeline.extract.quantities import find_quantities
 
     qs = find_quantities(text) if quantities is None else quantities
     return _statement(text, 0, len(text), qs)

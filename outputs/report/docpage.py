@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from outputs.highlight import finding_span, fmt_number, highlight
-from outputs.htmlpage import asset, page
+from outputs.report.highlight import finding_span, fmt_number, highlight
+from outputs.report.htmlpage import asset, page
 from pipeline.labels import (
     KIND_LABEL,
     LEVEL_LABEL,

@@ -10,7 +10,7 @@ import regex
 
 @cache
 def _pattern() -> regex.Pattern:
-    lines = files("pipeline.data").joinpath("boilerplate.txt").read_text("utf-8").splitlines()
+    lines = files("extractors").joinpath("boilerplate.txt").read_text("utf-8").splitlines()
     alternatives = [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
     return regex.compile("(?:" + "|".join(f"(?:{a})" for a in alternatives) + r")\s*")
 

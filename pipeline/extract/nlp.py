@@ -7,48 +7,25 @@ the core. No model is downloaded: `spacy.blank("zh")` plus jieba and a domain us
 
 from __future__ import annotations
 
-import logging
-from functools import cache, lru_cache
-from importlib.resources import files
+from functools import cache
 
-import jieba
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.catalog import load_catalog
 from pipeline.document import Document
-from pipeline.figures import extract_figures
-from pipeline.indicators import extract_indicators
-from pipeline.metadata import extract_metadata
-from pipeline.quantities import find_quantities
-from pipeline.sections import find_sections
+from pipeline.extract.figures import extract_figures
+from pipeline.extract.indicators import extract_indicators
+from pipeline.extract.metadata import extract_metadata
+from pipeline.extract.quantities import find_quantities
+from pipeline.extract.sections import find_sections
+from pipeline.extract.words import load_dictionary, tokenize
 
 COMPONENTS = ("edu_metadata", "edu_sections", "edu_quantities", "edu_figures", "edu_indicators")
 
 for _name in ("document", "meta", "sections", "quantities", "figures", "indicators"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
-
-
-@lru_cache(maxsize=8192)
-def tokenize(text: str) -> tuple[str, ...]:
-    """jieba words with the domain dictionary loaded (used for fuzzy name matching); cached,
-    since catalog names are tokenized for every heading of every document."""
-    _load_dictionary()
-    return tuple(w for w in jieba.lcut(text, HMM=False) if w.strip())
-
-
-@cache
-def _load_dictionary() -> None:
-    jieba.setLogLevel(logging.WARNING)
-    jieba.load_userdict(str(files("pipeline.data").joinpath("userdict.txt")))
-    catalog = load_catalog()
-    for framework in catalog.frameworks.values():
-        for indicator in framework.indicators.values():
-            for word in (indicator.short, *indicator.keywords):
-                if 2 <= len(word) <= 12:
-                    jieba.add_word(word, freq=1000)
 
 
 @Language.component("edu_metadata")
@@ -87,7 +64,7 @@ def indicators_component(doc: Doc) -> Doc:
 @cache
 def get_nlp() -> Language:
     """Built once per process: the jieba dictionary and the pipeline are reused for every document."""
-    _load_dictionary()
+    load_dictionary()
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     for name in COMPONENTS:
         nlp.add_pipe(name)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
-from pipeline.arithmetic import roundings
-from pipeline.checks import duplicate_key, message, severity
-from pipeline.quantities import Quantity
+from pipeline.engine.arithmetic import roundings
+from pipeline.engine.checks import duplicate_key, message, severity
+from pipeline.extract.quantities import Quantity
 
 _LEVELS = {"primary": "小学", "junior": "初中", "all": "全部学段"}
 

@@ -16,10 +16,11 @@ import regex
 
 from extractors.docx import extract_docx, extract_legacy_word
 from extractors.html import extract_html
+from extractors.model import Extraction
 from extractors.pdf import PdfLimits, extract_pdf
 from extractors.text import extract_text
-from pipeline.document import Block, Document, Extraction, Span
-from pipeline.normalize import normalize
+from pipeline.document import Block, Document, Span
+from pipeline.ingest.normalize import normalize
 
 
 @dataclass(frozen=True)

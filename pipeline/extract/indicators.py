@@ -16,8 +16,8 @@ import regex
 
 from pipeline.catalog import Catalog, Indicator, load_catalog
 from pipeline.document import Document
-from pipeline.figures import Figure, level_of
-from pipeline.sections import Section, section_at
+from pipeline.extract.figures import Figure, level_of
+from pipeline.extract.sections import Section, section_at
 
 GROUP_WORDS = {
     "resource": ("资源配置",),

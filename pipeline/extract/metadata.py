@@ -14,8 +14,8 @@ from functools import cache
 
 import regex
 
+from extractors.sitemeta import iso_date
 from pipeline.document import META_KEYS, Document
-from pipeline.sitemeta import iso_date
 
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 _TITLE_WORDS = regex.compile(r"报告|方案|通知|意见|规划|计划|情况|总结|自评|公告|公示")

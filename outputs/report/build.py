@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from outputs.docpage import document_page, page_name
-from outputs.indexpage import index_page
+from outputs.report.docpage import document_page, page_name
+from outputs.report.indexpage import index_page
 
 STALE_PAGE = re.compile(r"^(?:[0-9a-f]{16}|doc-[0-9a-f]{16})\.html$")
 

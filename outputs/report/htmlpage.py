@@ -17,7 +17,7 @@ from importlib import resources
 @cache
 def asset(name: str) -> str:
     """A CSS/JS file shipped next to this module (package data, so it works when installed)."""
-    return resources.files("outputs").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("outputs.report").joinpath(name).read_text(encoding="utf-8")
 
 
 def csp(script: str | None) -> str:

@@ -14,7 +14,8 @@ from decimal import Decimal, localcontext
 
 import regex
 
-from pipeline.arithmetic import (
+from pipeline.document import Document
+from pipeline.engine.arithmetic import (
     HUNDRED,
     Range,
     Verdict,
@@ -29,10 +30,9 @@ from pipeline.arithmetic import (
     roundings,
     value_range,
 )
-from pipeline.document import Document
-from pipeline.findings import Finding, fmt
-from pipeline.quantities import Quantity
-from pipeline.relations import Relation, extract_relations, rules_data
+from pipeline.engine.findings import Finding, fmt
+from pipeline.engine.relations import Relation, extract_relations, rules_data
+from pipeline.extract.quantities import Quantity
 
 
 def rule(rule_id: str) -> dict:
@@ -74,7 +74,7 @@ def finding(
     )
 
 
-def check_document(
+def check_arithmetic(
     doc: Document, quantities: list[Quantity], figures: list | None = None
 ) -> list[Finding]:
     """Every arithmetic finding for one document, in text order."""
@@ -705,7 +705,7 @@ def duplicate_key(label: str, q: Quantity, level: str, year: int | None) -> tupl
     return (name, q.base_unit if q.base_unit != "名" else "人", level, year)
 
 
-def in_value_list(fig, text: str) -> bool:  # noqa: ANN001 - a pipeline.figures.Figure
+def in_value_list(fig, text: str) -> bool:  # noqa: ANN001 - a pipeline.extract.figures.Figure
     """Values in a 分别 or 、 run stand for several years or groups, not one figure."""
     q = fig.quantity
     clause = text[fig.sentence.start : q.start]

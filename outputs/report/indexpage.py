@@ -12,10 +12,10 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from outputs.charts import Row, Segment, Threshold, bar_chart
-from outputs.docpage import link, page_name, standard_text, text_or_dash
-from outputs.highlight import fmt_number
-from outputs.htmlpage import page
+from outputs.report.charts import Row, Segment, Threshold, bar_chart
+from outputs.report.docpage import link, page_name, standard_text, text_or_dash
+from outputs.report.highlight import fmt_number
+from outputs.report.htmlpage import page
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.labels import (
     KIND_LABEL,

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from pipeline.catalog import Standard, load_catalog
 from pipeline.document import Document
-from pipeline.findings import Finding, fmt
-from pipeline.indicators import IndicatorValue
+from pipeline.engine.findings import Finding, fmt
+from pipeline.extract.indicators import IndicatorValue
 from pipeline.labels import LEVEL_LABEL
 
 CLAIMS_MET = ("达标",)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Literal
 
-from pipeline.quantities import QUALIFIER_SENSE, Quantity
+from pipeline.extract.quantities import QUALIFIER_SENSE, Quantity
 
 Verdict = Literal["ok", "last_digit", "beyond"]
 

@@ -1,0 +1,36 @@
+"""What a format reader returns: raw blocks in reading order, page facts and a status.
+
+The readers in this package turn bytes into an `Extraction`; `pipeline.ingest` normalises it
+into a `pipeline.document.Document`. Keeping this model here means extractors import nothing
+from the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["ok", "empty", "needs_ocr", "unsupported", "failed"]
+BlockKind = Literal["heading", "paragraph", "table", "meta"]
+
+
+@dataclass
+class RawBlock:
+    """A block as a format extractor sees it, before normalisation."""
+
+    kind: BlockKind
+    text: str
+    page: int | None = None
+    cells: list[list[str]] | None = None
+
+
+@dataclass
+class Extraction:
+    """What a format extractor returns: blocks in reading order plus page facts."""
+
+    blocks: list[RawBlock] = field(default_factory=list)
+    site_meta: dict[str, str] = field(default_factory=dict)
+    page_count: int | None = None
+    status: Status = "ok"
+    error: str | None = None
+    encoding: str | None = None

@@ -1,0 +1,127 @@
+"""The result cache of batch runs, keyed by a file's bytes and by the version of the rules.
+
+Each finished document is written at once (`OUT_DIR/.cache/<version>/<sha256>.json`: result +
+source info, with the document text beside it in `<sha256>.txt`; text first, both atomically),
+so unchanged files are never processed twice and an interrupted run is finished by the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pipeline
+from pipeline.contract import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from pipeline.batch.corpus import SourceFile
+
+CACHE_DIR = ".cache"
+HASH_INDEX = "hashes.json"
+# What does not change a result: the CLI, the demo generator, the crawler and batch plumbing.
+NOT_RESULTS_SET = frozenset(
+    {"cli.py", "textreport.py", "synth", "crawler", "batch", "synth_templates.toml"}
+)
+
+
+def cache_version() -> str:
+    """Hash of everything that can change a result: package version, data files, code.
+
+    A new rule, catalog edit or extractor fix changes the key, so every file is re-audited;
+    an edit of the CLI, the demo generator or the batch plumbing does not.
+    """
+    root = Path(pipeline.__file__).resolve().parent
+    digest = hashlib.sha256(f"edu-audit {pipeline.__version__} schema {SCHEMA_VERSION}".encode())
+    sources = [
+        p
+        for folder in (root, root.parent / "extractors")
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix in {".py", ".toml", ".txt"} and "__pycache__" not in p.parts
+    ]
+    sources = [p for p in sources if not NOT_RESULTS_SET & {*p.relative_to(root.parent).parts}]
+    for path in sorted(sources, key=lambda p: p.relative_to(root.parent).as_posix()):
+        digest.update(path.relative_to(root.parent).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+class Cache:
+    """One JSON entry (result + source info) and one text file per document and version."""
+
+    def __init__(self, out_dir: Path, version: str) -> None:
+        self.root = Path(out_dir) / CACHE_DIR
+        self.dir = self.root / version[:16]
+        self.version = version
+
+    def entry_path(self, sha256: str) -> Path:
+        return self.dir / f"{sha256}.json"
+
+    def text_path(self, sha256: str) -> Path:
+        return self.dir / f"{sha256}.txt"
+
+    def load(self, sha256: str) -> dict | None:
+        """The cached entry, or None when missing or unreadable (then the file is redone)."""
+        try:
+            entry = json.loads(self.entry_path(sha256).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if entry.get("version") != self.version or not self.text_path(sha256).is_file():
+            return None
+        return entry
+
+    def text(self, sha256: str) -> str:
+        try:
+            return self.text_path(sha256).read_text(encoding="utf-8")
+        except OSError:
+            return ""
+
+    def store(self, src: SourceFile, result: dict, text: str, source: dict) -> None:
+        """Text first, entry last: an entry on disk always has its text beside it."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.text_path(src.sha256), text)
+        entry = {
+            "version": self.version,
+            "sha256": src.sha256,
+            "rel": src.rel,
+            "source": source,
+            "result": result,
+        }
+        atomic_write(self.entry_path(src.sha256), json.dumps(entry, ensure_ascii=False))
+
+    def prune(self) -> None:
+        """Drop entries of older versions: they can never be used again."""
+        if not self.root.is_dir():
+            return
+        for child in self.root.iterdir():
+            if child != self.dir and child.name != HASH_INDEX:
+                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
+
+
+class CachedTexts(Mapping):
+    """doc_id → document text, read from the cache on demand so a large corpus fits in memory."""
+
+    def __init__(self, cache: Cache, sha_by_doc: dict[str, str], extra: dict[str, str]) -> None:
+        self._cache, self._sha, self._extra = cache, sha_by_doc, extra
+
+    def __getitem__(self, doc_id: str) -> str:
+        if doc_id in self._extra:
+            return self._extra[doc_id]
+        return self._cache.text(self._sha[doc_id])
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._sha
+        yield from (k for k in self._extra if k not in self._sha)
+
+    def __len__(self) -> int:
+        return len(self._sha.keys() | self._extra.keys())
+
+
+def atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

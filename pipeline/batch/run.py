@@ -1,0 +1,260 @@
+"""Batch runs: audit every document of a corpus folder and write all outputs into one folder.
+
+The run is incremental and crash-safe: results come from the cache (`pipeline.batch.cache`) or
+the workers (`pipeline.batch.workers`), and the outputs are always rebuilt from the cache
+entries of the files currently in the corpus, staged under temporary names and renamed.
+Failures that come from the run itself (a worker exception, a timeout, a crashed worker) are
+recorded as `failed` in the outputs but not cached, so the next run tries those files again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from pipeline.batch.cache import HASH_INDEX, Cache, CachedTexts, cache_version
+from pipeline.batch.corpus import SourceFile, discover, hash_sources, load_manifest, source_info
+from pipeline.batch.workers import (
+    DEFAULT_TIMEOUT,
+    Worker,
+    execute,
+    failed_result,
+    process_file,
+)
+from pipeline.engine.corpus import check_corpus
+from pipeline.labels import SEVERITY_LABEL, STATUS_LABEL
+
+STAGING_DIR = ".staging"
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the closing message and for tests."""
+
+    files: int = 0
+    documents: int = 0
+    processed: int = 0
+    cached: int = 0
+    duplicates: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    by_severity: Counter = field(default_factory=Counter)
+    outputs: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+    version: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        """The closing summary in Chinese, as printed by `edu-audit run`."""
+        statuses = "，".join(
+            f"{STATUS_LABEL.get(s, s)} {n}" for s, n in sorted(self.by_status.items())
+        )
+        severities = "，".join(
+            f"{SEVERITY_LABEL[s]} {self.by_severity.get(s, 0)}" for s in SEVERITY_LABEL
+        )
+        lines = [
+            f"文档 {self.documents} 份（本次处理 {self.processed}，缓存复用 {self.cached}"
+            + (f"，内容重复的文件 {self.duplicates}" if self.duplicates else "")
+            + "）",
+            f"状态：{statuses or '无'}",
+            f"问题：{severities}",
+            f"用时 {self.seconds:.1f} 秒",
+            "输出：",
+        ]
+        lines += [f"  {p}" for p in self.outputs]
+        lines += [f"注意：{w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def run_corpus(
+    corpus_dir: str | Path,
+    out_dir: str | Path,
+    workers: int | None = None,
+    progress: bool = True,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    worker: Worker = process_file,
+) -> RunSummary:
+    """Audit every supported file under `corpus_dir` and (re)write all outputs into `out_dir`."""
+    started = time.monotonic()
+    corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    version = cache_version()
+    cache = Cache(out_dir, version)
+    summary = RunSummary(version=version)
+
+    sources = hash_sources(corpus_dir, discover(corpus_dir, out_dir), cache.root / HASH_INDEX)
+    summary.files = len(sources)
+    by_path, by_sha = load_manifest(corpus_dir)
+    unique = _unique(sources)
+    summary.duplicates = len(sources) - len(unique)
+    done = _load_cached(cache, unique)
+    todo = [s for s in unique if s.sha256 not in done]
+    summary.processed, summary.cached = len(todo), len(unique) - len(todo)
+
+    transient: dict[str, tuple[dict, str]] = {}
+    counts: Counter = Counter()
+    bar = tqdm(
+        total=len(todo),
+        desc="审核文档",
+        unit="份",
+        file=sys.stderr,
+        disable=not progress or not todo,
+    )
+
+    def finished(src: SourceFile, outcome: tuple[dict, str] | BaseException) -> None:
+        if isinstance(outcome, BaseException):
+            result, text = failed_result(src, str(src.path), outcome), ""
+            transient[src.sha256] = (result, text)
+        else:
+            result, text = outcome
+            result["doc_id"] = src.doc_id  # one id per content, even for unreadable files
+            if src.readable:
+                cache.store(src, result, text, source_info(src, by_path, by_sha))
+                done[src.sha256] = result
+            else:  # not cached: retried next run, when it may have become readable
+                transient[src.sha256] = (result, text)
+        counts[result["status"]] += 1
+        bar.set_postfix_str(_progress_text(counts), refresh=False)
+        bar.update(1)
+
+    try:
+        execute(todo, workers, timeout, worker, finished)
+    finally:
+        bar.close()
+
+    results, texts = _assemble(unique, cache, done, transient, by_path, by_sha)
+    _add_corpus_findings(results, summary.warnings)
+    summary.outputs = write_outputs(results, texts, out_dir, version, summary.warnings)
+    cache.prune()
+    summary.documents = len(results)
+    summary.by_status = Counter(r["status"] for r in results)
+    summary.by_severity = Counter(f["severity"] for r in results for f in r["findings"])
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _unique(sources: list[SourceFile]) -> list[SourceFile]:
+    """One document per content: byte-identical copies share a doc_id, the first path names it."""
+    seen: dict[str, SourceFile] = {}
+    for src in sources:
+        seen.setdefault(src.sha256, src)
+    return list(seen.values())
+
+
+def _progress_text(counts: Counter) -> str:
+    main = f"正常 {counts['ok']} · 需OCR {counts['needs_ocr']} · 失败 {counts['failed']}"
+    other = counts["empty"] + counts["unsupported"]
+    return main + (f" · 空/不支持 {other}" if other else "")
+
+
+def _load_cached(cache: Cache, unique: list[SourceFile]) -> dict[str, dict]:
+    """sha256 → cached result for every file with a valid entry; the others are to be done."""
+    done = {}
+    for src in unique:
+        entry = cache.load(src.sha256)
+        if entry is not None:
+            done[src.sha256] = entry["result"]
+    return done
+
+
+def _assemble(
+    unique: list[SourceFile],
+    cache: Cache,
+    done: dict[str, dict],
+    transient: dict[str, tuple[dict, str]],
+    by_path: Mapping,
+    by_sha: Mapping,
+) -> tuple[list[dict], CachedTexts]:
+    """Results of the files now in the corpus, from the cache (or this run's failures)."""
+    results: list[dict] = []
+    sha_by_doc: dict[str, str] = {}
+    extra_texts: dict[str, str] = {}
+    for src in unique:
+        if src.sha256 in done:
+            result = done[src.sha256]
+            sha_by_doc[result["doc_id"]] = src.sha256
+        else:
+            result, text = transient[src.sha256]
+            extra_texts[result["doc_id"]] = text
+        result = dict(result, path=str(src.path))
+        result.pop("source_url", None)
+        result.pop("fetched_at", None)
+        result.update(source_info(src, by_path, by_sha))
+        results.append(result)
+    return results, CachedTexts(cache, sha_by_doc, extra_texts)
+
+
+def _add_corpus_findings(results: list[dict], warnings: list[str]) -> None:
+    """Append corpus-level findings (comparisons across documents)."""
+    try:
+        findings = check_corpus(results) or []
+    except Exception as exc:  # the per-document results are still worth writing
+        warnings.append(f"跨文档检查出错，已跳过（{type(exc).__name__}: {exc}）")
+        return
+    by_doc = {r["doc_id"]: r for r in results}  # fresh copies from the cache: safe to extend
+    for finding in findings:
+        target = by_doc.get(finding.get("doc_id"))
+        if target is not None:
+            target["findings"] = [*target["findings"], finding]
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def write_outputs(
+    results: list[dict],
+    texts: Mapping[str, str],
+    out_dir: Path,
+    version: str,
+    warnings: list[str] | None = None,
+) -> list[Path]:
+    """Write every output into a staging folder, then move each into place by rename."""
+    from outputs.database import write_database
+    from outputs.tables import write_tables
+    from outputs.workbook import write_workbook
+
+    staging = out_dir / STAGING_DIR
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    write_tables(results, staging)
+    write_workbook(results, staging / "comparison.xlsx")
+    write_database(results, staging / "audit.sqlite", version)
+    _write_report(results, texts, staging, warnings if warnings is not None else [])
+    written = [_move_into_place(item, out_dir) for item in sorted(staging.iterdir())]
+    shutil.rmtree(staging, ignore_errors=True)
+    return written
+
+
+def _write_report(
+    results: list[dict], texts: Mapping[str, str], staging: Path, warnings: list[str]
+) -> None:
+    """The HTML report; its failure keeps the previous report."""
+    from outputs.report.build import write_report
+
+    try:
+        write_report(results, texts, staging)
+    except Exception as exc:
+        shutil.rmtree(staging / "report", ignore_errors=True)
+        warnings.append(f"HTML报告生成失败，保留上次的报告（{type(exc).__name__}: {exc}）")
+
+
+def _move_into_place(item: Path, out_dir: Path) -> Path:
+    """Rename a staged file over its old version; swap a staged folder with the old one."""
+    target = out_dir / item.name
+    if item.is_dir():
+        old = out_dir / f".{item.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(item, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(item, target)
+    return target

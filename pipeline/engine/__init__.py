@@ -1,0 +1,22 @@
+"""The engine: re-check what extraction read — indicators against the national standard and
+the report's own conclusions (`standards`), and the arithmetic relations the text states."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipeline.document import Document
+from pipeline.engine.checks import check_arithmetic
+from pipeline.engine.findings import Finding
+from pipeline.engine.standards import check_standards
+
+if TYPE_CHECKING:
+    from pipeline.extract import Extracted
+
+
+def check_document(doc: Document, extracted: Extracted) -> list[Finding]:
+    """Every finding for one document, in text order."""
+    findings = check_standards(doc, extracted.indicators, extracted.meta)
+    findings += check_arithmetic(doc, extracted.quantities, extracted.figures)
+    findings.sort(key=lambda f: (f.start, f.rule))
+    return findings

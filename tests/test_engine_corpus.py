@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.engine.checks import check_arithmetic
+from pipeline.engine.families import check_arithmetic
 from pipeline.extract.figures import extract_figures
 from pipeline.extract.quantities import find_quantities
 from pipeline.ingest.files import ingest_path

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.engine.arithmetic import grim_whole_verdict
-from pipeline.engine.checks import check_arithmetic
+from pipeline.engine.families import check_arithmetic
 from pipeline.extract.quantities import find_quantities
 from pipeline.ingest.files import ingest_bytes
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.engine.checks import check_arithmetic
-from pipeline.engine.relations import category_key, extract_relations, is_partition
+from pipeline.engine.families import check_arithmetic, extract_relations
+from pipeline.engine.reading import category_key, is_partition
 from pipeline.extract.figures import extract_figures
 from pipeline.extract.quantities import find_quantities
 from pipeline.ingest.files import ingest_bytes

@@ -15,6 +15,7 @@ import regex
 from pipeline.catalog import load_catalog
 from pipeline.document import Document, Span
 from pipeline.extract.quantities import Quantity
+from pipeline.extract.text import LABEL_BREAK, clause_start
 
 # Connectives between a label and its number, stripped from the end of a label.
 _TRAILING = regex.compile(
@@ -26,7 +27,7 @@ _LEADING = regex.compile(
     r"^(?:其中|包括|含|以及|及|和|与|并|且|其|全区|全县|全市|全旗|我区|我县|我市|目前|现有|现|另有|另|截至|"
     r"(?:19|20)\d{2}\s*(?:年|学年)(?:度|底|末|初|秋季|春季)?(?:学期)?|\d{1,2}月(?:底|末)?)+"
 )
-_CLAUSE_BREAK = regex.compile(r"[，,；;。！？!?、（()）“”\"]")
+_RESPECTIVELY = regex.compile(r"分别")
 _YEAR = regex.compile(r"(?<![\d.])((?:19|20)\d{2})\s*(?:年|学年|年度)")
 _TARGET = regex.compile(
     r"到\s*20\d{2}\s*年|力争|争取|目标|预计|计划(?:到|在|于)|将(?:达到|提高|提升|增加|新增|建成)|确保.{0,12}达到|"
@@ -152,27 +153,26 @@ def label_before(text: str, floor: int, pos: int) -> str:
         segment = _TRAILING.sub("", segment)
         if not segment:
             return ""
-        label = _LEADING.sub("", _CLAUSE_BREAK.split(segment)[-1].strip())
+        label = _LEADING.sub("", LABEL_BREAK.split(segment)[-1].strip())
         if label:
             return label[-MAX_LABEL:]
-        segment = segment[: max((m.start() for m in _CLAUSE_BREAK.finditer(segment)), default=0)]
+        segment = segment[: max((m.start() for m in LABEL_BREAK.finditer(segment)), default=0)]
     return ""
 
 
 def apply_respectively(text: str, figures: list[Figure]) -> None:
     """ "小学、初中分别为0.491、0.229": one label for the run, levels by position."""
     for i, fig in enumerate(figures):
-        clause_start = fig.sentence.start
-        before = text[clause_start : fig.start]
-        matches = list(regex.finditer(r"分别", before))
+        before = text[fig.sentence.start : fig.start]
+        matches = list(_RESPECTIVELY.finditer(before))
         m = matches[-1] if matches else None
-        if m is None or _CLAUSE_BREAK.search(_TRAILING.sub("", before[m.end() :])):
+        if m is None or LABEL_BREAK.search(_TRAILING.sub("", before[m.end() :])):
             continue
         run = _run_after(text, figures, i)
         if len(run) < 2 or any(f.sentence != fig.sentence for f in run):
             continue
         head = before[: m.start()]
-        head = head[max((h.end() for h in regex.finditer(r"[，,；;]", head)), default=0) :]
+        head = head[clause_start(head, 0, len(head)) :]
         levels = [lv for lv in _levels_in_order(head)]
         label = (
             _LEADING.sub("", _TRAILING.sub("", _strip_level_list(head))).strip("、 ") or fig.label
@@ -220,8 +220,7 @@ def _level(text: str, sentence: Span, q: Quantity, label: str) -> str:
 
 
 def _clause_start(text: str, sentence: Span, q: Quantity) -> int:
-    before = text[sentence.start : q.start]
-    return sentence.start + max((m.end() for m in regex.finditer(r"[，,；;]", before)), default=0)
+    return clause_start(text, sentence.start, q.start)
 
 
 def _clause(text: str, sentence: Span, q: Quantity) -> str:

@@ -82,6 +82,7 @@ def finding(
     *,
     code: str | None = None,
     extra: dict | None = None,
+    template: str = "message",
     **fields: object,
 ) -> Finding:
     """The one finding builder: severity and message from rules.toml for the verdict, over the
@@ -90,7 +91,7 @@ def finding(
     return Finding(
         rule_id,
         severity(rule_id, verdict),  # type: ignore[arg-type]
-        message(rule_id, **fields),
+        message(rule_id, template, **fields),
         formula,
         where.start,
         where.end,

@@ -20,12 +20,12 @@ def rule(rule_id: str) -> dict:
 
 
 def severity(rule_id: str, verdict: str) -> str:
-    """The rule's severity for a verdict: `severity_last_digit` when only the last digit differs."""
+    """The rule's severity for a verdict: `severity_<verdict>` when the rule names one (e.g.
+    `severity_last_digit` when only the last digit differs), else its `severity`."""
     spec = rule(rule_id)
-    if verdict == "last_digit":
-        return spec.get("severity_last_digit", spec["severity"])
-    return spec["severity"]
+    return spec.get(f"severity_{verdict}", spec["severity"])
 
 
-def message(rule_id: str, **fields: object) -> str:
-    return rule(rule_id)["message"].format(**fields)
+def message(rule_id: str, template: str = "message", **fields: object) -> str:
+    """The rule's Chinese message (or one of its variants, `message_<variant>`), filled in."""
+    return rule(rule_id)[template].format(**fields)

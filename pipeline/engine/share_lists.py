@@ -19,6 +19,7 @@ from pipeline.engine.arithmetic import (
     classify,
     is_exact_count,
     round_to,
+    rounding_policy,
     roundings,
 )
 from pipeline.engine.findings import Finding, finding, fmt, q_text
@@ -141,7 +142,7 @@ def check_shares(rel: SharesGroup) -> list[Finding]:
     ]
     one_mode = any(
         all(round_to(e, s.decimals, mode) == s.value for s, e in zip(shares, exact, strict=True))
-        for mode in ("half_up", "half_even", "down", "ceiling")
+        for mode in rounding_policy().all_modes
     )
     if exhaustive and total_share == HUNDRED and offenders and not one_mode:
         listed = "、".join(

@@ -94,7 +94,10 @@ def growth_relations(stmt: Statement) -> list[Relation]:
             continue
         falling = _is_fall(m.group("dir"))
         pair = _amount_and_rate(stmt, after[0], after[1], falling)
-        if pair is None or not _growable(current, pair[0]):
+        if pair is None:
+            continue
+        if not _growable(current, pair[0]):
+            stmt.refuse("changes", current.start, "变化量与现值不是同类数量，不作增长率复算")
             continue
         increase, rate = pair
         rel = GrowthRelation("growth", current.start, max(increase.end, rate.end))
@@ -118,7 +121,8 @@ def _amount_and_rate(
     if m is None or rate.q.unit != "%" or not rate.q.exact or amount.q.unit == "%":
         return None
     if _is_fall(m.group("word")) != falling:
-        return None  # "增加800万元，下降9.8%": directions disagree, no safe reading
+        stmt.refuse("changes", rate.start, "增减方向前后不一致，无法确定读法")
+        return None
     return amount, rate
 
 

@@ -69,6 +69,8 @@ def product_relations(stmt: Statement) -> list[Relation]:
         and _TOTAL_LABEL.search(stmt.clause_before(t.start))
     ]
     if len(rates) != 1 or len(counts) != 1 or len(totals) != 1:
+        if rates and totals:
+            stmt.refuse("rates", rates[0].start, "单价、人数或总额不唯一，不作乘积复算")
         return []
     rate, count, total = rates[0], counts[0], totals[0]
     if not (rate.end <= total.start and count.end <= total.start):

@@ -76,11 +76,17 @@ def percent_relations(stmt: Statement, sums: list[Relation]) -> list[Relation]:
     for i, t in enumerate(stmt.tokens):
         if t.q.unit != "%" or id(t) in in_lists or t.q.ratio:
             continue
-        if _is_gross(stmt, t) or _is_requirement(stmt, t):
+        if _is_gross(stmt, t):
+            stmt.refuse("shares", t.start, "毛入学（园）率可超过100%，不作占比复算")
+            continue
+        if _is_requirement(stmt, t):
+            stmt.refuse("shares", t.start, "引用的要求或标准值，不是报告的实际比例")
             continue
         rel = _share_after_part(stmt, i, sums) or _named_rate(stmt, i) or _pass_rate(stmt, i)
         if rel is not None:
             relations.append(rel)
+        else:
+            stmt.refuse("shares", t.start, "读不出唯一的分子和整体")
     return relations
 
 

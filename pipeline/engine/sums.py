@@ -82,6 +82,7 @@ def breakdowns(stmt: Statement) -> list[Relation]:
         close = matching_close(stmt.text, open_pos, stmt.end)
         inner = stmt.text[open_pos + 1 : close]
         if _EXCLUDING.match(inner) or _OPEN_LIST.search(inner):
+            stmt.refuse("sums", t.start, "括号内为不含项或以“等”结尾的不完整列举，不作合计")
             continue
         children = [
             c
@@ -90,6 +91,7 @@ def breakdowns(stmt: Statement) -> list[Relation]:
         ]
         children = [c for c in children if same_kind(t.q, c.q, t.label, c.label)]
         if not children:
+            stmt.refuse("sums", t.start, "括号内没有与合计同类、可相加的分项")
             continue
         contains = _INCLUDING.match(inner) is not None
         mode: SumMode = "contains" if contains else "subset"
@@ -135,14 +137,17 @@ def listed_parts(stmt: Statement) -> list[Relation]:
                 None,
             )
             if total is None:
+                stmt.refuse("sums", m.start(), f"“{word}”前没有与分项同类的合计数")
                 continue
         parts = _run_of_parts(stmt, after, depth, total)
         if not parts:
             continue
         if not usable(total) or total.q.qualifier:
+            stmt.refuse("sums", total.start, "合计不是确数（约、以上等），不作求和")
             continue
         if any(id(parts[0]) == id(t) for run in value_lists(stmt) for t in run):
-            continue  # "其中…分别32名、33名、49名": element-wise, not a sum
+            stmt.refuse("sums", parts[0].start, "“分别”列举的数逐项对应，不是分项求和")
+            continue
         labels = [p.name for p in parts]
         n = partition_prefix(labels)
         tail = stmt.text[parts[-1].end : min(stmt.end, parts[-1].end + 3)]

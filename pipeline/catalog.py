@@ -13,9 +13,9 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any, Literal
+
+from pipeline.data import derived_from, read_data
 
 Op = Literal[">=", "<=", "<", ">", "=="]
 Group = Literal["resource", "guarantee", "quality", "recognition", "veto"]
@@ -231,10 +231,10 @@ def parse_catalog(data: bytes) -> Catalog:
 
 def catalog_bytes() -> bytes:
     """The packaged catalog.toml, read through importlib.resources so it works when installed."""
-    return resources.files("pipeline.data").joinpath("catalog.toml").read_bytes()
+    return read_data("catalog.toml")
 
 
-@cache
+@derived_from("catalog.toml")
 def load_catalog() -> Catalog:
     """The packaged catalog, parsed once per process."""
     return parse_catalog(catalog_bytes())

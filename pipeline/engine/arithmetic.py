@@ -18,9 +18,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
-from functools import cache
 from typing import Literal
 
+from pipeline.data import derived_from
 from pipeline.engine.rules import rules_data
 from pipeline.extract.quantities import QUALIFIER_SENSE, Quantity
 
@@ -49,7 +49,7 @@ class RoundingPolicy:
         return self.accepted + self.lenient
 
 
-@cache
+@derived_from("rules.toml")
 def rounding_policy() -> RoundingPolicy:
     """The `[rounding]` section of rules.toml (call `rounding_policy.cache_clear()` after
     changing the loaded rules)."""

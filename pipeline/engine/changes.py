@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 
 import regex
 
+from pipeline.data import derived_from
 from pipeline.engine.arithmetic import (
     HUNDRED,
     Range,
@@ -48,7 +48,7 @@ def read(stmt: Statement) -> list[Relation]:
     ]
 
 
-@cache
+@derived_from("rules.toml")
 def _growth_patterns() -> dict[str, regex.Pattern]:
     """Regexes of the growth vocabulary in rules.toml (comparison cue, verbs, rate words)."""
     v = rules_data()["vocabulary"]["growth"]
@@ -204,7 +204,7 @@ def difference_relations(stmt: Statement) -> list[Relation]:
     return relations
 
 
-@cache
+@derived_from("rules.toml")
 def _point_gaps() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
     """Gaps of "由A%提高到B%，提高C个百分点" and "B%，比上年（A%）提高C个百分点"."""
     v = rules_data()["vocabulary"]["growth"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 
 import regex
 
+from pipeline.data import derived_from
 from pipeline.document import Document
 from pipeline.engine.rules import rules_data
 from pipeline.extract.figures import label_after, label_before
@@ -31,7 +31,7 @@ _TARGET = regex.compile(
 )
 
 
-@cache
+@derived_from("rules.toml")
 def _category_terms() -> list[tuple[str, str]]:
     """(term, dimension) pairs, longest term first (so 基本达标 wins over 达标)."""
     dims = rules_data()["vocabulary"]["dimensions"]

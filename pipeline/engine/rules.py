@@ -4,15 +4,14 @@ message templates, tolerances, the rounding policy and the reading vocabulary)."
 from __future__ import annotations
 
 import tomllib
-from functools import cache
-from importlib import resources
+
+from pipeline.data import derived_from, read_data
 
 
-@cache
+@derived_from("rules.toml")
 def rules_data() -> dict:
     """rules.toml: rule metadata and the vocabulary relations are read with."""
-    text = resources.files("pipeline.data").joinpath("rules.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    return tomllib.loads(read_data("rules.toml").decode("utf-8"))
 
 
 def rule(rule_id: str) -> dict:

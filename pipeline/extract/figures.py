@@ -8,11 +8,11 @@ and whether it is a target (到2027年…力争…), a quoted standard (标准�
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import regex
 
 from pipeline.catalog import load_catalog
+from pipeline.data import derived_from
 from pipeline.document import Document, Span
 from pipeline.extract.quantities import Quantity
 from pipeline.extract.text import LABEL_BREAK, clause_start
@@ -87,7 +87,7 @@ class Figure:
         return result
 
 
-@cache
+@derived_from("catalog.toml")
 def level_words() -> list[tuple[str, str]]:
     """(word, level) pairs from the catalog, longest first, for primary/junior only."""
     levels = load_catalog().levels

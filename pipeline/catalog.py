@@ -93,6 +93,9 @@ class Indicator:
     parts: tuple[Standard, ...] = ()
     note: str = ""
     items: tuple[str, ...] = ()
+    # A label read in prose must name one of these words when set: aliases too general on
+    # their own (满意度) then need a qualifying word (综合, 社会, 问卷…).
+    prose_requires: tuple[str, ...] = ()
 
     def standard_for(self, level: str) -> Standard | None:
         """The standard for a level, falling back to the all-levels one; None if qualitative."""
@@ -185,6 +188,7 @@ def _indicator(raw: Mapping[str, Any]) -> Indicator:
         parts=tuple(_standard(p, unit) for p in raw.get("parts", ())),
         note=raw.get("note", ""),
         items=tuple(raw.get("items", ())),
+        prose_requires=tuple(raw.get("prose_requires", ())),
     )
 
 

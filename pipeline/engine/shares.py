@@ -48,7 +48,8 @@ _RATE_WORDS = regex.compile(
 _TOTAL_WORDS = regex.compile(r"总|共|合计|全部")
 _RATE_SUFFIX = regex.compile(r"(?:率|度|比例|比率|比重|占比)$")
 _RATE_SCOPE = regex.compile(r"^.*?(?:其中|全区|全县|问卷调查综合|综合)")
-_VALID_OR_TOTAL = regex.compile(r"总|合计|共")
+_TOTAL_NAME = regex.compile(r"总|合计|共")
+_AMONG = regex.compile(r"其中")
 _PASS_RATE = regex.compile(r"(?:达标|合格)(?:比例|率)")
 _PASSING = regex.compile(r"(?<![不未])(?:达标|合格)")
 _BASIC = regex.compile(r"基本")
@@ -270,12 +271,14 @@ def _named_rate(stmt: Statement, i: int) -> Relation | None:
     ]
     if not wholes:
         return None
-    preferred = [t for t in wholes if "有效" in t.label] or [
-        t for t in wholes if _VALID_OR_TOTAL.search(t.label)
-    ]
-    main = preferred[-1] if len(preferred) == 1 else wholes[-1] if len(wholes) == 1 else None
-    if main is None:
-        return None
+    # "…有效问卷2655份，其中满意问卷2501份": 其中 refers to the whole just before it; else a whole
+    # named as a total (总, 合计, 共); else the nearest one ("发放问卷3669份，回收有效问卷3529份，
+    # 满意3349份": each count narrows the one before).
+    named = [t for t in wholes if _TOTAL_NAME.search(t.label)]
+    if _AMONG.search(stmt.text, wholes[-1].end, part.start) or len(named) != 1:
+        main = wholes[-1]
+    else:
+        main = named[-1]
     rel = ShareRelation("percent", min(t.start for t in [part, *wholes]), share.end, mode="ratio")
     rel.roles = {"part": part.q, "whole": main.q, "share": share.q}
     rel.labels = {"part": part.label, "whole": main.label, "share": label}

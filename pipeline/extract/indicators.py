@@ -469,9 +469,8 @@ def _prose_indicators(
 
 def _prose_ok(fig: Figure, indicator: Indicator) -> bool:
     """Aliases that are too general on their own need a qualifying word (满意度 → 综合/社会/问卷)."""
-    if indicator.code == "401":
-        return bool(regex.search(r"综合|社会|问卷|群众|认可", fig.label))
-    return True
+    words = indicator.prose_requires
+    return not words or any(word in fig.label for word in words)
 
 
 def _apply_combined_cv(

@@ -73,19 +73,12 @@ def explain_sentence(doc: Document, extracted: Extracted, number: int) -> str:
 
 def _mention_line(doc: Document, f: Figure) -> str:
     q = f.quantity
-    depth = _depth(doc, f)
     return (
         f"  {q_text(q)}  值={q.value} 单位={q.unit or '—'} 小数位={q.decimals}"
         f" 名称={f.label or '—'} 学段={LEVEL_LABEL.get(f.level, f.level)} 年份={f.year or '—'}"
         f" 目标={_YES[f.is_target]} 标准={_YES[f.is_standard]}"
-        f" 修饰={q.qualifier or '—'} 括号层={depth} @{q.start}"
+        f" 修饰={q.qualifier or '—'} 括号层={f.depth} @{q.start}"
     )
-
-
-def _depth(doc: Document, f: Figure) -> int:
-    from pipeline.extract.text import bracket_depth
-
-    return bracket_depth(doc.text, f.sentence.start, f.start)
 
 
 def _relation_line(rel: Relation) -> str:

@@ -16,7 +16,7 @@ import regex
 from pipeline.data import derived_from
 from pipeline.document import Document
 from pipeline.engine.rules import rules_data
-from pipeline.extract.figures import label_after, label_before
+from pipeline.extract.mentions import label_after, label_before
 from pipeline.extract.quantities import Quantity
 from pipeline.extract.text import (
     CLAUSE_MARKS_COLON,

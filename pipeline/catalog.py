@@ -13,9 +13,9 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any, Literal
+
+from pipeline.data import derived_from, read_data
 
 Op = Literal[">=", "<=", "<", ">", "=="]
 Group = Literal["resource", "guarantee", "quality", "recognition", "veto"]
@@ -93,6 +93,9 @@ class Indicator:
     parts: tuple[Standard, ...] = ()
     note: str = ""
     items: tuple[str, ...] = ()
+    # A label read in prose must name one of these words when set: aliases too general on
+    # their own (满意度) then need a qualifying word (综合, 社会, 问卷…).
+    prose_requires: tuple[str, ...] = ()
 
     def standard_for(self, level: str) -> Standard | None:
         """The standard for a level, falling back to the all-levels one; None if qualitative."""
@@ -185,6 +188,7 @@ def _indicator(raw: Mapping[str, Any]) -> Indicator:
         parts=tuple(_standard(p, unit) for p in raw.get("parts", ())),
         note=raw.get("note", ""),
         items=tuple(raw.get("items", ())),
+        prose_requires=tuple(raw.get("prose_requires", ())),
     )
 
 
@@ -231,10 +235,10 @@ def parse_catalog(data: bytes) -> Catalog:
 
 def catalog_bytes() -> bytes:
     """The packaged catalog.toml, read through importlib.resources so it works when installed."""
-    return resources.files("pipeline.data").joinpath("catalog.toml").read_bytes()
+    return read_data("catalog.toml")
 
 
-@cache
+@derived_from("catalog.toml")
 def load_catalog() -> Catalog:
     """The packaged catalog, parsed once per process."""
     return parse_catalog(catalog_bytes())

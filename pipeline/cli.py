@@ -48,6 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=0)
     synth.set_defaults(handler=cmd_synth)
 
+    explain = sub.add_parser(
+        "explain", help="show the mentions and relations read from one sentence, and why"
+    )
+    explain.add_argument("file", metavar="FILE")
+    where = explain.add_mutually_exclusive_group()
+    where.add_argument("--sentence", type=int, metavar="N", help="sentence number (1-based)")
+    where.add_argument("--at", type=int, metavar="OFFSET", help="character offset in the text")
+    explain.set_defaults(handler=cmd_explain)
+
     from pipeline.crawler import add_arguments as add_crawl_arguments
     from pipeline.crawler import run as run_crawl
 
@@ -55,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_crawl_arguments(crawl)
     crawl.set_defaults(handler=run_crawl)
     return parser
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from pipeline.explain import explain_path
+
+    print(explain_path(args.file, args.sentence, args.at))
+    return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -101,3 +101,29 @@ def test_grim_count_unknown() -> None:
 def test_negative_values_mirror() -> None:
     assert classify(Range.point(D("-8.891")), D("-8.89"), 2) == "ok"
     assert classify(Range.point(D("-8.891")), D("-9.89"), 2) == "beyond"
+
+
+def _share_findings(text: str) -> list[tuple[str, str]]:
+    from pipeline.audit import audit_document
+    from pipeline.ingest.files import ingest_bytes
+
+    result = audit_document(ingest_bytes(text.encode("utf-8"), "x.txt"))
+    return [(f["rule"], f["severity"]) for f in result["findings"]]
+
+
+def test_the_rounding_section_of_rules_toml_decides_the_verdict(monkeypatch) -> None:
+    """7 / 9 = 77.78%: "77.7%" is a truncation, consistent while truncation is accepted and a
+    last-digit warning once the [rounding] section accepts only half-up."""
+    from pipeline.engine.arithmetic import rounding_policy
+    from pipeline.engine.rules import rules_data
+
+    text = "全区参评学校9所，其中达标学校7所，占比77.7%。"
+    assert _share_findings(text) == []
+    monkeypatch.setitem(rules_data()["rounding"], "accepted", ["half_up"])
+    rounding_policy.cache_clear()
+    try:
+        assert _share_findings(text) == [("percent_mismatch", "warning")]
+    finally:
+        monkeypatch.undo()
+        rounding_policy.cache_clear()
+    assert _share_findings(text) == []

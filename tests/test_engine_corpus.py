@@ -16,37 +16,46 @@ import json
 from collections import Counter
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from pipeline.engine.checks import check_arithmetic
-from pipeline.extract.figures import extract_figures
-from pipeline.extract.quantities import find_quantities
+from pipeline.audit import audit_path
 from pipeline.ingest.files import ingest_path
 from tests.conftest import CORPUS
 
 GOLD = Path(__file__).resolve().parent / "gold"
 # Gold relation types the arithmetic engine answers for (comparison/conclusion belong to the
 # standards checks; "percent" with 100%达标 is a conclusion finding, see below).
-ARITHMETIC_TYPES = {
-    "sum",
-    "percent",
-    "shares",
-    "growth",
-    "difference",
-    "product",
-    "duplicate",
-    "count",
+_SHARE_RULES = {
+    "percent_mismatch",
+    "percent_impossible",
+    "shares_forced_to_100",
+    "shares_sum_mismatch",
 }
+RULES_BY_TYPE = {
+    "sum": {"sum_mismatch", "subset_exceeds_total"},
+    "percent": _SHARE_RULES,
+    "shares": _SHARE_RULES,
+    "growth": {"growth_mismatch"},
+    "difference": {"difference_mismatch"},
+    "product": {"product_mismatch"},
+    "duplicate": {"duplicate_mismatch"},
+    "count": {"count_mismatch"},
+}
+ARITHMETIC_TYPES = set(RULES_BY_TYPE)
+ARITHMETIC_RULES = set().union(*RULES_BY_TYPE.values())
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not available")
 
 
 @cache
 def findings(stem: str) -> tuple:
-    doc = ingest_path(CORPUS / f"{stem}.txt")
-    quantities = find_quantities(doc.text)
-    return tuple(check_arithmetic(doc, quantities, extract_figures(doc, quantities))), doc.text
+    """The arithmetic findings of the production path, and the document text."""
+    path = CORPUS / f"{stem}.txt"
+    result = audit_path(path)
+    found = [SimpleNamespace(**f) for f in result["findings"] if f["rule"] in ARITHMETIC_RULES]
+    return tuple(found), ingest_path(path).text
 
 
 def stems() -> list[str]:
@@ -105,28 +114,34 @@ def gold_inconsistencies(stem: str) -> list[dict]:
     ]
 
 
+def matches(f: SimpleNamespace, relation: dict) -> bool:
+    """A finding answers a gold inconsistency: a rule of its type, its severity, the reported
+    number among the gold's numbers, and the gold snippet inside the finding's evidence."""
+    said = " ".join(str(relation.get(k, "")) for k in ("numbers", "recomputed", "note"))
+    reported = f"{f.reported:g}" if isinstance(f.reported, float) else str(f.reported)
+    return (
+        f.rule in RULES_BY_TYPE[relation["type"]]
+        and f.severity == relation["severity_if_not"]
+        and reported in said
+        and relation["snippet"][:12] in f.evidence["text"]
+    )
+
+
 @pytest.mark.parametrize("stem", stems())
 def test_every_gold_inconsistency_is_found(stem: str) -> None:
-    result, text = findings(stem)
+    result, _ = findings(stem)
     for relation in gold_inconsistencies(stem):
-        at = text.find(relation["snippet"][:12])
-        assert at >= 0, relation["snippet"]
-        near = [
-            f
-            for f in result
-            if f.severity == relation["severity_if_not"] and abs(f.start - at) < 300
-        ]
-        assert near, f"missed: {relation['snippet']}"
+        assert any(matches(f, relation) for f in result), f"missed: {relation['snippet']}"
 
 
 @pytest.mark.parametrize("stem", stems())
 def test_no_error_or_warning_beyond_the_gold(stem: str) -> None:
-    """Every error/warning lies near a gold inconsistency (or a DESIGN.md §1 pattern)."""
-    result, text = findings(stem)
-    expected_spots = [text.find(r["snippet"][:12]) for r in gold_inconsistencies(stem)]
+    """Every arithmetic error/warning answers a gold inconsistency (rule, severity, numbers)."""
+    result, _ = findings(stem)
+    gold = gold_inconsistencies(stem)
     for f in result:
         if f.severity in ("error", "warning"):
-            assert any(abs(f.start - at) < 300 for at in expected_spots), f"unexpected: {f.formula}"
+            assert any(matches(f, r) for r in gold), f"unexpected: {f.formula}"
 
 
 def test_print_counts_by_rule_and_severity(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,9 +12,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.audit import audit_document
 from pipeline.engine.arithmetic import grim_whole_verdict
-from pipeline.engine.checks import check_arithmetic
-from pipeline.extract.quantities import find_quantities
 from pipeline.ingest.files import ingest_bytes
 
 SETTINGS = settings(max_examples=100, deadline=None)
@@ -35,8 +34,9 @@ MODES = [ROUND_HALF_UP, ROUND_HALF_EVEN, ROUND_DOWN]
 
 
 def findings(text: str) -> list[tuple[str, str]]:
-    doc = ingest_bytes(text.encode("utf-8"), "x.txt")
-    return [(f.rule, f.severity) for f in check_arithmetic(doc, find_quantities(doc.text))]
+    """(rule, severity) of every finding on the production path."""
+    result = audit_document(ingest_bytes(text.encode("utf-8"), "x.txt"))
+    return [(f["rule"], f["severity"]) for f in result["findings"]]
 
 
 @st.composite

@@ -6,24 +6,26 @@ varied phrasing, so the rules are tested on how reports are written rather than 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from pipeline.engine.checks import check_arithmetic
-from pipeline.engine.relations import category_key, extract_relations, is_partition
-from pipeline.extract.figures import extract_figures
+from pipeline.audit import audit_document
+from pipeline.engine.families import extract_relations
+from pipeline.engine.reading import category_key, is_partition
 from pipeline.extract.quantities import find_quantities
 from pipeline.ingest.files import ingest_bytes
 
 
-def audit(text: str, with_figures: bool = False) -> list:
-    doc = ingest_bytes(text.encode("utf-8"), "x.txt")
-    quantities = find_quantities(doc.text)
-    figures = extract_figures(doc, quantities) if with_figures else None
-    return check_arithmetic(doc, quantities, figures)
+def audit(text: str) -> list[SimpleNamespace]:
+    """The findings of the production path (ingest → extract → engine → contract)."""
+    result = audit_document(ingest_bytes(text.encode("utf-8"), "x.txt"))
+    assert result["status"] == "ok", result["error"]
+    return [SimpleNamespace(**f) for f in result["findings"]]
 
 
-def rules(text: str, with_figures: bool = False) -> list[tuple[str, str]]:
-    return [(f.rule, f.severity) for f in audit(text, with_figures)]
+def rules(text: str) -> list[tuple[str, str]]:
+    return [(f.rule, f.severity) for f in audit(text)]
 
 
 # (sentence, expected [(rule, severity)]) — an empty list means "no finding".
@@ -277,14 +279,14 @@ def test_rule_cases(text: str, expected: list[tuple[str, str]]) -> None:
 
 def test_duplicate_mismatch_same_head_count_twice() -> None:
     text = "一、基本情况\n全区义务教育阶段专任教师1493人，在校学生20241人。\n二、指标\n全区专任教师1498人，持证上岗率100%。\n"
-    assert rules(text, with_figures=True) == [("duplicate_mismatch", "warning")]
+    assert rules(text) == [("duplicate_mismatch", "warning")]
 
 
 def test_duplicate_mismatch_leaves_agreeing_and_listed_values() -> None:
     same = "一、基本情况\n全区专任教师1493人。\n二、指标\n全区专任教师1493人，持证上岗率100%。\n"
-    assert rules(same, with_figures=True) == []
+    assert rules(same) == []
     listed = "近三年交流轮岗教师分别102名、94名、123名。\n本年度交流轮岗教师123人。\n"
-    assert rules(listed, with_figures=True) == []
+    assert rules(listed) == []
 
 
 def test_finding_shows_numbers_and_evidence() -> None:
@@ -293,7 +295,7 @@ def test_finding_shows_numbers_and_evidence() -> None:
     assert finding.formula == "1150 / 2000 = 57.50% ≠ 58.5%"
     assert "57.5" in finding.message and "58.5" in finding.message
     assert str(finding.reported) == "58.5"
-    assert text[finding.start : finding.end].startswith("2000")
+    assert text[finding.evidence["start"] : finding.evidence["end"]].startswith("2000")
 
 
 def test_forced_shares_message_names_the_offender() -> None:

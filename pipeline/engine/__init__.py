@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipeline.document import Document
-from pipeline.engine.checks import check_arithmetic
+from pipeline.engine.families import check_arithmetic
 from pipeline.engine.findings import Finding
 from pipeline.engine.standards import check_standards
 

@@ -6,6 +6,9 @@ reported r with d decimals accepts true values in [r - ½·10⁻ᵈ, r + 10⁻�
 that region by no more than one unit of the last digit (including a value rounded up, i.e. by
 ceiling) is "last digit" (a warning); anything further is "beyond" any rounding (an error).
 
+The roundings a publisher may use, those only warned about and the spread of an approximate
+value are the `[rounding]` section of `pipeline/data/rules.toml`.
+
 Inputs are ranges too: "1.3万人" stands for [12500, 13500], "约3500万元" for a wide band, and
 "95%以上" for [95, ∞). Exact integer counts ("835人") are points.
 """
@@ -17,21 +20,43 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Literal
 
+from pipeline.data import derived_from
+from pipeline.engine.rules import rules_data
 from pipeline.extract.quantities import QUALIFIER_SENSE, Quantity
 
 Verdict = Literal["ok", "last_digit", "beyond"]
 
 HUNDRED = Decimal(100)
-# How far an approximate value ("约", "左右") may stray; wide on purpose: such values are not checked
-# for exact agreement, only for gross contradiction.
-APPROX_TOLERANCE = Decimal("0.10")
 ROUNDING_MODES = {
     "half_up": ROUND_HALF_UP,
     "half_even": ROUND_HALF_EVEN,
     "down": ROUND_DOWN,
     "ceiling": ROUND_CEILING,
 }
-ACCEPTED_MODES = ("half_up", "half_even", "down")
+
+
+@dataclass(frozen=True)
+class RoundingPolicy:
+    """Roundings that make a reported value consistent (`accepted`), those that only earn a
+    last-digit warning (`lenient`), and the relative spread of an approximate value."""
+
+    accepted: tuple[str, ...]
+    lenient: tuple[str, ...]
+    approx_tolerance: Decimal
+
+    @property
+    def all_modes(self) -> tuple[str, ...]:
+        return self.accepted + self.lenient
+
+
+@derived_from("rules.toml")
+def rounding_policy() -> RoundingPolicy:
+    """The `[rounding]` section of rules.toml (call `rounding_policy.cache_clear()` after
+    changing the loaded rules)."""
+    spec = rules_data()["rounding"]
+    return RoundingPolicy(
+        tuple(spec["accepted"]), tuple(spec["lenient"]), Decimal(spec["approx_tolerance"])
+    )
 
 
 @dataclass(frozen=True)
@@ -135,7 +160,7 @@ def value_range(q: Quantity, base: bool = True) -> Range:
         elif sense in ("<=", "<"):
             result = Range(None, value + half)
         elif sense == "~":
-            spread = max(abs(value) * APPROX_TOLERANCE, half)
+            spread = max(abs(value) * rounding_policy().approx_tolerance, half)
             result = Range(value - spread, value + spread)
         else:
             result = Range(value - half, value + half)
@@ -148,23 +173,35 @@ def round_to(value: Decimal, decimals: int, mode: str = "half_up") -> Decimal:
     return value.quantize(exponent, rounding=ROUNDING_MODES[mode])
 
 
-def roundings(
-    value: Decimal, decimals: int, modes: tuple[str, ...] = ACCEPTED_MODES
-) -> set[Decimal]:
-    """The reported digits each common rounding produces for a true value."""
-    return {round_to(value, decimals, m) for m in modes}
+def roundings(value: Decimal, decimals: int, modes: tuple[str, ...] | None = None) -> set[Decimal]:
+    """The reported digits each accepted rounding produces for a true value."""
+    return {round_to(value, decimals, m) for m in modes or rounding_policy().accepted}
+
+
+# Per rounding mode, the true values [r + lo·step, r + hi·step) it turns into a reported r ≥ 0.
+_MODE_REGION = {
+    "half_up": (Decimal("-0.5"), Decimal("0.5")),
+    "half_even": (Decimal("-0.5"), Decimal("0.5")),
+    "down": (Decimal(0), Decimal(1)),
+    "ceiling": (Decimal(-1), Decimal(0)),
+}
 
 
 def accept_region(reported: Decimal, decimals: int) -> tuple[Decimal, Decimal]:
-    """True values [lo, hi) that half-up, half-even or truncation turn into `reported` (≥ 0)."""
+    """True values [lo, hi) that an accepted rounding turns into `reported` (≥ 0); with
+    half-up, half-even and truncation that is [r − ½·step, r + step)."""
     step = unit_step(decimals)
-    return reported - step / 2, reported + step
+    regions = [_MODE_REGION[m] for m in rounding_policy().accepted]
+    lo = min(r[0] for r in regions)
+    hi = max(r[1] for r in regions)
+    return reported + lo * step, reported + hi * step
 
 
 def warning_region(reported: Decimal, decimals: int) -> tuple[Decimal, Decimal]:
     """True values [lo, hi) whose nearest acceptable rounding is at most one unit away."""
     step = unit_step(decimals)
-    return reported - step - step / 2, reported + 2 * step
+    lo, hi = accept_region(reported, decimals)
+    return lo - step, hi + step
 
 
 def classify(true: Range, reported: Decimal, decimals: int) -> Verdict:

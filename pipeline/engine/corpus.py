@@ -12,7 +12,8 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from pipeline.engine.arithmetic import roundings
-from pipeline.engine.checks import duplicate_key, message, severity
+from pipeline.engine.duplicates import duplicate_key
+from pipeline.engine.rules import message, severity
 from pipeline.extract.quantities import Quantity
 
 _LEVELS = {"primary": "小学", "junior": "初中", "all": "全部学段"}

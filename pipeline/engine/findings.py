@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from pipeline.engine.rules import message, severity
+
+if TYPE_CHECKING:
+    from pipeline.extract.quantities import Quantity
 
 Severity = Literal["error", "warning", "info"]
 
@@ -59,3 +64,55 @@ def fmt(value: Decimal, decimals: int | None = None) -> str:
         return f"{value.quantize(q):f}"
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class Located(Protocol):
+    start: int
+    end: int
+
+
+def finding(
+    rule_id: str,
+    verdict: str,
+    where: Located,
+    formula: str,
+    reported: Decimal | None,
+    expected: Decimal | None,
+    /,
+    *,
+    code: str | None = None,
+    extra: dict | None = None,
+    template: str = "message",
+    **fields: object,
+) -> Finding:
+    """The one finding builder: severity and message from rules.toml for the verdict, over the
+    span of `where` (positional arguments first, so a message may use the field names
+    `reported` and `expected`)."""
+    return Finding(
+        rule_id,
+        severity(rule_id, verdict),  # type: ignore[arg-type]
+        message(rule_id, template, **fields),
+        formula,
+        where.start,
+        where.end,
+        reported=reported,
+        expected=expected,
+        code=code,
+        extra=extra or {},
+    )
+
+
+def q_text(q: Quantity) -> str:
+    """A quantity as written, with its unit: "8131.88万元", "21.2%"."""
+    return f"{q.raw}{q.unit}"
+
+
+def base(q: Quantity) -> Decimal:
+    """A quantity's value in its base unit (万元 → 元)."""
+    return q.value * q.scale
+
+
+def in_unit(value: Decimal, q: Quantity, extra: int = 0) -> str:
+    """A base-unit value shown in q's unit and precision (plus `extra` digits)."""
+    shown = value / q.scale
+    return fmt(shown, max(q.decimals, 0) + extra) if q.decimals >= 0 else fmt(shown)

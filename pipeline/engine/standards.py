@@ -11,11 +11,19 @@ from decimal import Decimal
 
 from pipeline.catalog import Standard, load_catalog
 from pipeline.document import Document
-from pipeline.engine.findings import Finding, fmt
+from pipeline.engine.findings import Finding, finding, fmt
 from pipeline.extract.indicators import IndicatorValue
 from pipeline.labels import LEVEL_LABEL
 
 CLAIMS_MET = ("达标",)
+UNSTATED = "未写明"
+
+
+class _At:
+    """A finding's span when it is not a figure's."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start, self.end = start, end
 
 
 def check_standards(doc: Document, indicators: list[IndicatorValue], meta: dict) -> list[Finding]:
@@ -79,31 +87,19 @@ def _value_check(item: IndicatorValue, standard: Standard | None, name: str) -> 
     reported = f"{fmt(q.value)}{q.unit}"
     level = LEVEL_LABEL.get(item.level, item.level)
     formula = f"{level}{name} {reported} {standard.op} {fmt(standard.value)}{standard.unit} 不成立"
-    if _claims_met(item):
-        return [
-            Finding(
-                "conclusion_contradicts",
-                "warning",
-                f"{level}“{name}”为{reported}，未达到国家标准{standard.op}{fmt(standard.value)}{standard.unit}，但自评结论为“达标”",
-                formula,
-                item.value.start,
-                item.value.end,
-                q.value,
-                standard.value,
-                item.code,
-            )
-        ]
+    fields = {
+        "level": level,
+        "name": name,
+        "reported": reported,
+        "op": standard.op,
+        "standard": f"{fmt(standard.value)}{standard.unit}",
+        "conclusion": item.self_conclusion or UNSTATED,
+    }
+    rule_id = "conclusion_contradicts" if _claims_met(item) else "below_standard"
+    where = item.value
     return [
-        Finding(
-            "below_standard",
-            "info",
-            f"{level}“{name}”为{reported}，低于国家标准{standard.op}{fmt(standard.value)}{standard.unit}（报告自评：{item.self_conclusion or '未写明'}）",
-            formula,
-            item.value.start,
-            item.value.end,
-            q.value,
-            standard.value,
-            item.code,
+        finding(
+            rule_id, "beyond", where, formula, q.value, standard.value, code=item.code, **fields
         )
     ]
 
@@ -117,16 +113,20 @@ def _school_check(item: IndicatorValue, name: str) -> list[Finding]:
     share = Decimal(meeting) * 100 / Decimal(total)
     basic = f"（另有{item.schools_basic}所仅基本达标）" if item.schools_basic else ""
     return [
-        Finding(
+        finding(
             "conclusion_contradicts",
-            "warning",
-            f"“{name}”达标学校{meeting}所，共{total}所{basic}，达标比例{fmt(share, 1)}%，但自评结论为“达标”",
+            "beyond",
+            _At(start, end),
             f"{meeting} / {total} = {fmt(share, 1)}% < 100%",
-            start,
-            end,
             Decimal(100),
             share.quantize(Decimal("0.01")),
-            item.code,
+            code=item.code,
+            template="message_schools",
+            name=name,
+            meeting=meeting,
+            total=total,
+            basic=basic,
+            share=fmt(share, 1),
         )
     ]
 
@@ -141,21 +141,20 @@ def _cv_check(item: IndicatorValue, limits: dict, name: str) -> list[Finding]:
         level_name = LEVEL_LABEL[level]
         claims = _claims_met(item)
         findings.append(
-            Finding(
+            finding(
                 "conclusion_contradicts" if claims else "cv_above_limit",
-                "warning" if claims else "info",
-                f"{level_name}“{name}”校际差异系数{fmt(value)}，超过国家要求≤{fmt(Decimal(str(limit)))}"
-                + (
-                    "，但自评结论为“达标”"
-                    if claims
-                    else f"（报告自评：{item.self_conclusion or '未写明'}）"
-                ),
+                "beyond",
+                fig,
                 f"{fmt(value)} > {fmt(Decimal(str(limit)))}",
-                fig.start,
-                fig.end,
                 value,
                 Decimal(str(limit)),
-                item.code,
+                code=item.code,
+                template="message_cv" if claims else "message",
+                level=level_name,
+                name=name,
+                value=fmt(value),
+                limit=fmt(Decimal(str(limit))),
+                conclusion=item.self_conclusion or UNSTATED,
             )
         )
     return findings
@@ -172,16 +171,18 @@ def _stated_check(item: IndicatorValue, national: Standard | None, name: str) ->
     laxer = stated < national.value if national.op in (">=", ">") else stated > national.value
     level = LEVEL_LABEL.get(fig.level, fig.level)
     return [
-        Finding(
+        finding(
             "stated_standard_differs",
-            "warning" if laxer else "info",
-            f"报告引用的{level}“{name}”标准为{fmt(stated)}{fig.quantity.unit}，国家标准为{national.op}{fmt(national.value)}{national.unit}"
-            + ("，报告标准低于国家标准" if laxer else "，报告标准高于国家标准"),
+            "laxer" if laxer else "stricter",
+            fig,
             f"{fmt(stated)} ≠ {fmt(national.value)}",
-            fig.start,
-            fig.end,
             stated,
             national.value,
-            item.code,
+            code=item.code,
+            template="message_laxer" if laxer else "message",
+            level=level,
+            name=name,
+            stated=f"{fmt(stated)}{fig.quantity.unit}",
+            national=f"{national.op}{fmt(national.value)}{national.unit}",
         )
     ]

@@ -1,83 +1,45 @@
-"""Figures: every quantitative statement with what it measures, its level, year and role.
-
-A figure is a Quantity plus context read from the sentence around it: the label (the noun
-phrase it measures: 专任教师, 问卷调查综合满意度), the school level (小学 / 初中 / all), the year,
-and whether it is a target (到2027年…力争…), a quoted standard (标准：小学达到4.2人以上) or a fact.
-"""
+"""Figures: the contract's view of mentions — every quantitative statement with what it
+measures, its level, year and role, as the JSON result lists it (DESIGN.md §3)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
-import regex
-
-from pipeline.catalog import load_catalog
-from pipeline.document import Document, Span
+from pipeline.document import Document
+from pipeline.extract.mentions import Mention, derive_mentions, level_of
 from pipeline.extract.quantities import Quantity
 
-# Connectives between a label and its number, stripped from the end of a label.
-_TRAILING = regex.compile(
-    r"(?:分别为|分别是|分别达到|分别达|分别|均为|均达到|均达|均|已达到|已达|达到了|达到|达|为|是|共有|共计|共|"
-    r"合计|总计|计|有|约|占|仅|已|在|由|从|至|到|增至|降至|提高到|提升到|保持在|控制在|不低于|不少于|不超过|"
-    r"超过|高于|低于|不足|近|逾|了|的|:|：|\s)+$"
-)
-_LEADING = regex.compile(
-    r"^(?:其中|包括|含|以及|及|和|与|并|且|其|全区|全县|全市|全旗|我区|我县|我市|目前|现有|现|另有|另|截至|"
-    r"(?:19|20)\d{2}\s*(?:年|学年)(?:度|底|末|初|秋季|春季)?(?:学期)?|\d{1,2}月(?:底|末)?)+"
-)
-_CLAUSE_BREAK = regex.compile(r"[，,；;。！？!?、（()）“”\"]")
-_YEAR = regex.compile(r"(?<![\d.])((?:19|20)\d{2})\s*(?:年|学年|年度)")
-_TARGET = regex.compile(
-    r"到\s*20\d{2}\s*年|力争|争取|目标|预计|计划(?:到|在|于)|将(?:达到|提高|提升|增加|新增|建成)|确保.{0,12}达到|"
-    r"保持在|提高到|提升到|逐步|推动.{0,8}达到|实现.{0,6}全覆盖|确保|是否"
-)
-_STANDARD = regex.compile(
-    r"^\s*(?:评估)?标准\s*[:：]|国家(?:规定|要求|标准)|要求.{0,20}(?:不低于|不超过|达到|以上|以下)|"
-    r"不低于|不少于|不超过|不高于|不小于|不大于|[≥≤]"
-)
-# Qualifiers that state a norm rather than a measurement (不低于6000元, 不超过45人).
-NORM_QUALIFIERS = frozenset(["不低于", "不少于", "不超过", "不高于", "不小于", "不大于", "不多于"])
-_STANDARD_HEAD = regex.compile(r"\s*(?:评估|国家|认定)?标准\s*[:：]")
-MAX_LABEL = 24
+__all__ = ["Figure", "extract_figures", "level_of"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Figure:
-    label: str
-    quantity: Quantity
-    level: str
-    year: int | None
-    is_target: bool
-    is_standard: bool
-    sentence: Span
+    """A mention seen as a figure: its attributes are the mention's (label, quantity, level,
+    year, is_target, is_standard, sentence, clause, depth, start, end)."""
 
-    @property
-    def start(self) -> int:
-        return self.quantity.start
+    mention: Mention
 
-    @property
-    def end(self) -> int:
-        return self.quantity.end
+    def __getattr__(self, name: str):
+        return getattr(self.mention, name)
 
     def to_dict(self, doc: Document) -> dict:
-        q = self.quantity
         from pipeline.engine.findings import to_number
 
+        m, q = self.mention, self.mention.quantity
         result = {
-            "label": self.label,
+            "label": m.label,
             "value": to_number(q.value),
             "unit": q.unit,
-            "level": self.level,
-            "is_target": self.is_target,
-            "year": self.year,
+            "level": m.level,
+            "is_target": m.is_target,
+            "year": m.year,
             "start": q.start,
             "end": q.end,
-            "text": doc.text[self.sentence.start : self.sentence.end],
+            "text": doc.text[m.sentence.start : m.sentence.end],
             "raw": q.raw,
             "decimals": q.decimals,
             "qualifier": q.qualifier,
-            "is_standard": self.is_standard,
+            "is_standard": m.is_standard,
         }
         if q.ratio:
             result["ratio"] = [to_number(p) for p in q.ratio]
@@ -86,171 +48,11 @@ class Figure:
         return result
 
 
-@cache
-def level_words() -> list[tuple[str, str]]:
-    """(word, level) pairs from the catalog, longest first, for primary/junior only."""
-    levels = load_catalog().levels
-    pairs = [(w, lv) for w, lv in levels.items() if lv in ("primary", "junior")]
-    pairs += [("小学生", "primary"), ("初中生", "junior"), ("中学", "junior")]
-    return sorted(pairs, key=lambda p: len(p[0]), reverse=True)
-
-
-def level_of(text: str) -> str | None:
-    """The school level a phrase names, if exactly one level is named."""
-    found = {lv for word, lv in level_words() if word in text}
-    if "九年一贯制" in text and len(found) > 1:
-        return None
-    return found.pop() if len(found) == 1 else None
-
-
 def extract_figures(
     doc: Document,
     quantities: list[Quantity],
     kind: str | None = None,
     report_year: int | None = None,
 ) -> list[Figure]:
-    """Figures for the quantities outside metadata blocks, in text order."""
-    figures: list[Figure] = []
-    skip = [(b.start, b.end) for b in doc.blocks if b.kind == "meta"]
-    previous_end = 0
-    for q in quantities:
-        if any(s <= q.start < e for s, e in skip):
-            continue
-        sentence = doc.sentence_at(q.start)
-        clause_start = max(
-            sentence.start, previous_end if previous_end > sentence.start else sentence.start
-        )
-        label = label_before(doc.text, clause_start, q.start) or label_after(
-            doc.text, q.end, sentence.end
-        )
-        figures.append(
-            Figure(
-                label=label,
-                quantity=q,
-                level=_level(doc.text, sentence, q, label),
-                year=_year(doc.text, sentence, q),
-                is_target=_is_target(doc, sentence, q, kind, report_year),
-                is_standard=q.qualifier in NORM_QUALIFIERS
-                or _STANDARD.search(
-                    _clause(doc.text, sentence, q),
-                    max(0, previous_end - _clause_start(doc.text, sentence, q)),
-                )
-                is not None
-                or _STANDARD_HEAD.match(doc.text, sentence.start) is not None,
-                sentence=sentence,
-            )
-        )
-        previous_end = q.end
-    apply_respectively(doc.text, figures)
-    return figures
-
-
-def label_before(text: str, floor: int, pos: int) -> str:
-    """The noun phrase right before a number: the last clause, less connectives."""
-    segment = text[floor:pos]
-    for _ in range(3):
-        segment = _TRAILING.sub("", segment)
-        if not segment:
-            return ""
-        label = _LEADING.sub("", _CLAUSE_BREAK.split(segment)[-1].strip())
-        if label:
-            return label[-MAX_LABEL:]
-        segment = segment[: max((m.start() for m in _CLAUSE_BREAK.finditer(segment)), default=0)]
-    return ""
-
-
-def apply_respectively(text: str, figures: list[Figure]) -> None:
-    """ "小学、初中分别为0.491、0.229": one label for the run, levels by position."""
-    for i, fig in enumerate(figures):
-        clause_start = fig.sentence.start
-        before = text[clause_start : fig.start]
-        matches = list(regex.finditer(r"分别", before))
-        m = matches[-1] if matches else None
-        if m is None or _CLAUSE_BREAK.search(_TRAILING.sub("", before[m.end() :])):
-            continue
-        run = _run_after(text, figures, i)
-        if len(run) < 2 or any(f.sentence != fig.sentence for f in run):
-            continue
-        head = before[: m.start()]
-        head = head[max((h.end() for h in regex.finditer(r"[，,；;]", head)), default=0) :]
-        levels = [lv for lv in _levels_in_order(head)]
-        label = (
-            _LEADING.sub("", _TRAILING.sub("", _strip_level_list(head))).strip("、 ") or fig.label
-        )
-        for k, member in enumerate(run):
-            member.label = label[-MAX_LABEL:]
-            member.is_standard = member.is_standard or fig.is_standard  # 分别不超过45人、50人
-            if len(levels) == len(run):
-                member.level = levels[k]
-
-
-def _run_after(text: str, figures: list[Figure], i: int) -> list[Figure]:
-    run = [figures[i]]
-    for nxt in figures[i + 1 :]:
-        gap = text[run[-1].end : nxt.start]
-        if not regex.fullmatch(r"\s*[、，,和及]\s*", gap):
-            break
-        run.append(nxt)
-    return run
-
-
-def _levels_in_order(text: str) -> list[str]:
-    words = "|".join(regex.escape(w) for w, _ in level_words())
-    lookup = dict(level_words())
-    return [lookup[m.group()] for m in regex.finditer(words, text)]
-
-
-def _strip_level_list(text: str) -> str:
-    words = "|".join(regex.escape(w) for w, _ in level_words())
-    return regex.sub(rf"(?:{words})(?:\s*[、和及]\s*(?:{words}))+", "", text)
-
-
-def label_after(text: str, pos: int, limit: int) -> str:
-    """For "26所学校" style, the noun after the unit."""
-    m = regex.match(r"\s*([\p{Han}]{1,12}?)(?=[，,；;。、（(）)]|$)", text[pos:limit])
-    return m.group(1) if m else ""
-
-
-def _level(text: str, sentence: Span, q: Quantity, label: str) -> str:
-    direct = level_of(label)
-    if direct:
-        return direct
-    clause = _clause(text, sentence, q)
-    return level_of(clause) or "all"
-
-
-def _clause_start(text: str, sentence: Span, q: Quantity) -> int:
-    before = text[sentence.start : q.start]
-    return sentence.start + max((m.end() for m in regex.finditer(r"[，,；;]", before)), default=0)
-
-
-def _clause(text: str, sentence: Span, q: Quantity) -> str:
-    """From the last clause break (，；) before a quantity up to it."""
-    return text[_clause_start(text, sentence, q) : q.start]
-
-
-def _year(text: str, sentence: Span, q: Quantity) -> int | None:
-    years = [int(m.group(1)) for m in _YEAR.finditer(text, sentence.start, q.start)]
-    return years[-1] if years else None
-
-
-_BOUNDS = ("以上", "不低于", "不少于", "以下", "不超过", "以内", "达到")
-PLAN_KINDS = ("implementation_plan", "research_report")
-
-
-def _is_target(
-    doc: Document, sentence: Span, q: Quantity, kind: str | None, report_year: int | None
-) -> bool:
-    """Targets: explicit cues (到2027年, 力争, 确保), or in a plan a bound (以上, 达到) or a
-    paragraph that names a year from the report's own year on."""
-    if _TARGET.search(doc.text[sentence.start : q.end + 6]):
-        return True
-    if kind not in PLAN_KINDS:
-        return False
-    if q.qualifier in _BOUNDS:
-        return True
-    block = doc.block_at(q.start)
-    if block is None or report_year is None:
-        return False
-    years = [int(m.group(1)) for m in _YEAR.finditer(doc.text, block.start, block.end)]
-    return any(y >= report_year for y in years)
+    """Figures of the quantities outside metadata blocks, in text order."""
+    return [Figure(m) for m in derive_mentions(doc, quantities, kind, report_year)]

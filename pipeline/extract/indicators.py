@@ -18,6 +18,7 @@ from pipeline.catalog import Catalog, Indicator, load_catalog
 from pipeline.document import Document
 from pipeline.extract.figures import Figure, level_of
 from pipeline.extract.sections import Section, section_at
+from pipeline.extract.text import CLAUSE_MARKS_LIST, bracket_depth, clause_start
 
 GROUP_WORDS = {
     "resource": ("资源配置",),
@@ -262,15 +263,13 @@ def _is_cv(text: str, fig: Figure) -> bool:
 
 def _own_clause(text: str, fig: Figure) -> str:
     """From the last clause break before a figure to its end (its qualifier included)."""
-    before = text[fig.sentence.start : fig.start]
-    cut = max((m.end() for m in regex.finditer(r"[，,；;、]", before)), default=0)
-    return before[cut:] + text[fig.start : fig.end]
+    start = clause_start(text, fig.sentence.start, fig.start, CLAUSE_MARKS_LIST)
+    return text[start : fig.end]
 
 
 def _in_parentheses(text: str, fig: Figure) -> bool:
     """An aside in parentheses (不含2个50人以下教学点) is never a headline figure."""
-    before = text[fig.sentence.start : fig.start]
-    return before.count("(") + before.count("（") > before.count(")") + before.count("）")
+    return bracket_depth(text, fig.sentence.start, fig.start) > 0
 
 
 def _is_school_count(fig: Figure) -> bool:
@@ -470,9 +469,8 @@ def _prose_indicators(
 
 def _prose_ok(fig: Figure, indicator: Indicator) -> bool:
     """Aliases that are too general on their own need a qualifying word (满意度 → 综合/社会/问卷)."""
-    if indicator.code == "401":
-        return bool(regex.search(r"综合|社会|问卷|群众|认可", fig.label))
-    return True
+    words = indicator.prose_requires
+    return not words or any(word in fig.label for word in words)
 
 
 def _apply_combined_cv(

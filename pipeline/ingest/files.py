@@ -20,6 +20,7 @@ from extractors.model import Extraction
 from extractors.pdf import PdfLimits, extract_pdf
 from extractors.text import extract_text
 from pipeline.document import Block, Document, Span
+from pipeline.extract.text import sentences
 from pipeline.ingest.normalize import normalize
 
 
@@ -29,7 +30,6 @@ class Limits:
     pdf: PdfLimits = PdfLimits()
 
 
-_SENTENCE = regex.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』)）]*|\n|$)")
 _HTML_START = regex.compile(
     rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p)\b",
     regex.I | regex.S,
@@ -173,27 +173,12 @@ def assemble(doc: Document, extraction: Extraction) -> Document:
         source_pos += len(raw.text) + 1
     doc.text = "\n".join(text_parts)
     doc.source_text = "\n".join(source_parts)
-    doc.sentences = split_sentences(doc.text)
+    doc.sentences = sentences(doc.text)
     doc.pages = _pages(doc.blocks)
     if doc.status == "ok" and not regex.search(r"[\p{Han}\p{L}\d]", doc.text):
         doc.status = "empty"
         doc.error = "没有提取到正文内容（页面可能只有脚本或导航，正文由JavaScript加载）"
     return doc
-
-
-def split_sentences(text: str) -> list[Span]:
-    """Sentences end at 。！？； (and their ASCII forms) and at line breaks."""
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
-        while start < end and text[start] in " \n":
-            start += 1
-        stop = end
-        while stop > start and text[stop - 1] in " \n":
-            stop -= 1
-        if stop > start:
-            spans.append(Span(start, stop))
-    return spans
 
 
 def _pages(blocks: list[Block]) -> list[Span]:

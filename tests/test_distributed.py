@@ -11,15 +11,17 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from pipeline.batch import distributed as dist
-from pipeline.batch.run import run_corpus
+from pipeline.batch.run import RunSummary, run_corpus
 from pipeline.batch.workers import DocumentTimeout
 from pipeline.cli import main
 from pipeline.synth import generate
+from tests.dask_hooks import die_on
 
 ROOT = Path(__file__).resolve().parents[1]
 DASK = Path(sys.executable).with_name("dask")
@@ -52,6 +54,7 @@ def cluster(tmp_path_factory):
             procs.append(
                 _start(
                     ["worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"]
+                    + ["--preload", "pipeline.batch.distributed"]
                     + ["--local-directory", str(tmp / f"worker{i}")],
                     tmp / f"worker{i}.log",
                 )
@@ -124,54 +127,44 @@ def _records(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "documents.jsonl").read_text("utf-8").splitlines()]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pipeline.cli", "run", *args, "--no-progress"]
-    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=WAIT)
-    assert done.returncode == 0, done.stderr
-    return done
+def _run(corpus: Path, out: Path, address: str, **options) -> RunSummary:
+    """run_corpus on the cluster, given up (test failed) after WAIT seconds."""
+    outcome: list = []
 
+    def target() -> None:
+        try:
+            outcome.append(run_corpus(corpus, out, progress=False, scheduler=address, **options))
+        except BaseException as exc:
+            outcome.append(exc)
 
-def _run_with_worker(corpus: Path, out: Path, address: str, worker: str) -> None:
-    """run_corpus in a subprocess (killed after WAIT seconds) with a worker from dask_hooks."""
-    code = (
-        "from tests.dask_hooks import die_on\n"
-        "from pipeline.batch.run import run_corpus\n"
-        "import functools\n"
-        f"run_corpus({str(corpus)!r}, {str(out)!r}, progress=False, scheduler={address!r},"
-        f" worker={worker})\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=WAIT
-    )
-    assert done.returncode == 0, done.stderr
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout=WAIT)
+    assert outcome, f"the distributed run did not finish within {WAIT} s"
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def test_cluster_run_writes_what_a_local_run_writes(cluster, corpus, reference, tmp_path):
     _wait_for_workers(cluster)
-    done = _cli(str(corpus), "-o", str(tmp_path), "--scheduler", cluster)
-    assert "本次处理 4，缓存复用 0" in done.stdout
+    summary = _run(corpus, tmp_path, cluster)
+    assert (summary.processed, summary.cached) == (4, 0)
     assert _outputs(tmp_path) == reference
     # Warm re-run: everything comes from the cache, so the (dead) scheduler is never contacted.
-    done = _cli(str(corpus), "-o", str(tmp_path), "--scheduler", "tcp://127.0.0.1:9")
-    assert "本次处理 0，缓存复用 4" in done.stdout
+    summary = _run(corpus, tmp_path, "tcp://127.0.0.1:9")
+    assert (summary.processed, summary.cached) == (0, 4)
     assert _outputs(tmp_path) == reference
 
 
-def test_bytes_sent_when_workers_do_not_see_the_corpus(cluster, corpus, reference, tmp_path):
+def test_bytes_sent_when_workers_do_not_see_the_corpus(
+    cluster, corpus, reference, tmp_path, monkeypatch
+):
     _wait_for_workers(cluster)
-    code = (
-        "from pipeline.batch import distributed\n"
-        "from pipeline.batch.run import run_corpus\n"
-        "distributed.sees_corpus = lambda client, remote: False\n"
-        "distributed.audit_path_task = None  # a path task now could not be submitted\n"
-        f"s = run_corpus({str(corpus)!r}, {str(tmp_path)!r}, progress=False,"
-        f" scheduler={cluster!r})\n"
-        "assert s.processed == 4, s\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=WAIT
-    )
-    assert done.returncode == 0, done.stderr
+    monkeypatch.setattr(dist, "sees_corpus", lambda client, remote: False)
+    monkeypatch.setattr(dist, "audit_path_task", None)  # a path task now could not be submitted
+    summary = _run(corpus, tmp_path, cluster)
+    assert summary.processed == 4
     assert _outputs(tmp_path) == reference
 
 
@@ -179,29 +172,28 @@ def test_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(
     cluster, corpus, reference, tmp_path
 ):
     _wait_for_workers(cluster)
-    victim = sorted(p.name for p in corpus.iterdir() if p.suffix != ".md")[1]
-    hook = f"functools.partial(die_on, {victim!r}, {str(tmp_path)!r})"
-    _run_with_worker(corpus, tmp_path / "out", cluster, hook)
+    victim = _documents(corpus)[1].name
+    _run(corpus, tmp_path / "out", cluster, worker=partial(die_on, victim, str(tmp_path)))
     assert (tmp_path / "died").exists()  # the worker auditing the victim was SIGKILLed
     assert _outputs(tmp_path / "out") == reference  # resubmitted elsewhere, each document once
 
 
-def test_document_killing_every_worker_is_failed_then_retried(
-    cluster, corpus, reference, tmp_path
-):
+def test_document_killing_every_worker_is_failed_then_retried(cluster, corpus, tmp_path):
     _wait_for_workers(cluster)
-    victim = sorted(p.name for p in corpus.iterdir() if p.suffix != ".md")[0]
-    _run_with_worker(corpus, tmp_path, cluster, f"functools.partial(die_on, {victim!r}, None)")
-    records = _records(tmp_path)
-    assert len({r["doc_id"] for r in records}) == len(records) == 4
-    (lost,) = [r for r in records if Path(r["path"]).name == victim]
-    assert lost["status"] == "failed" and "工作进程意外退出" in lost["error"]
-    # Not cached: the next run (with the ordinary worker) audits it again.
-    _wait_for_workers(cluster)
-    done = _cli(str(corpus), "-o", str(tmp_path), "--scheduler", cluster)
-    redone = sum(r["status"] != "ok" for r in records)
-    assert f"本次处理 {redone}，" in done.stdout
-    assert _outputs(tmp_path) == reference
+    poison = tmp_path / "corpus"
+    poison.mkdir()
+    victim = _documents(corpus)[0]
+    (poison / victim.name).write_bytes(victim.read_bytes())
+    _run(poison, tmp_path / "out", cluster, worker=partial(die_on, victim.name, None))
+    (record,) = _records(tmp_path / "out")
+    assert record["status"] == "failed" and "工作进程意外退出" in record["error"]
+    # Not cached: the next run (with the ordinary worker, once a nanny restarted one) redoes it.
+    summary = _run(poison, tmp_path / "out", cluster)
+    assert (summary.processed, summary.by_status["ok"]) == (1, 1)
+
+
+def _documents(corpus: Path) -> list[Path]:
+    return sorted(p for p in corpus.iterdir() if p.suffix not in {".md", ".json"})
 
 
 def test_missing_extra_says_what_to_install(corpus, tmp_path, monkeypatch, capsys):

@@ -41,6 +41,7 @@ INSTALL_HINT = "pip install 'edu-audit[dask]'"
 # few enough that the client never holds a large corpus's bytes in memory at once.
 IN_FLIGHT_PER_THREAD = 4
 CONNECT_TIMEOUT = "20s"
+WORKER_WAIT = 60.0  # seconds for a first worker to join (e.g. while nannies restart them)
 SHARED_SAMPLES = 3
 
 Finished = Callable[[SourceFile, tuple[dict, str] | BaseException], None]
@@ -118,10 +119,14 @@ def _import_distributed() -> Any:
 
 def _check_versions(client: Client) -> None:
     """Every worker must run the rules this client caches under, or the cache would lie."""
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+    except TimeoutError as exc:
+        raise ClusterError(
+            f"Dask 集群在 {WORKER_WAIT:g} 秒内没有可用的工作节点：请先启动 dask worker"
+        ) from exc
     mine = cache_version()
     theirs = client.run(_worker_version)
-    if not theirs:
-        raise ClusterError("Dask 集群当前没有工作节点：请先启动 dask worker")
     other = sorted(addr for addr, version in theirs.items() if version != mine)
     if other:
         raise ClusterError(
@@ -219,6 +224,12 @@ def _call(worker: Worker, path: str, timeout: float | None) -> tuple[dict, str] 
 
 
 # --------------------------------------------------------------------------- on the workers
+
+
+def dask_setup(worker: object) -> None:
+    """`dask worker … --preload pipeline.batch.distributed`: load the language models and
+    catalogs when a worker (or its restart by the nanny) starts, not on its first document."""
+    warm_up()
 
 
 def audit_path_task(worker: Worker, path: str, timeout: float | None) -> tuple[dict, str]:

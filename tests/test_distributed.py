@@ -3,14 +3,9 @@ subprocesses, against the same corpus audited locally."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import subprocess
 import sys
 import threading
-import time
 from functools import partial
 from pathlib import Path
 
@@ -21,91 +16,20 @@ from pipeline.batch.run import RunSummary, run_corpus
 from pipeline.batch.workers import DocumentTimeout
 from pipeline.cli import main
 from pipeline.synth import generate
-from tests.dask_hooks import die_on
+from tests.dask_cluster import WAIT, die_on, loopback_cluster, wait_for_workers
 
-ROOT = Path(__file__).resolve().parents[1]
-DASK = Path(sys.executable).with_name("dask")
 COMPARED = ("documents.jsonl", "findings.csv", "figures.csv")
-WORKERS = 2
-WAIT = 60  # seconds, for every wait on the cluster or on a run
-ENV = dict(
-    os.environ,
-    PYTHONPATH=str(ROOT),  # workers unpickle tests.dask_hooks
-    DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="1",  # a poison document fails after 2 deaths
-)
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    """`dask scheduler` and two `dask worker`s on 127.0.0.1; always torn down."""
-    tmp = tmp_path_factory.mktemp("cluster")
-    scheduler_file = tmp / "scheduler.json"
-    procs: list[subprocess.Popen] = []
-    try:
-        procs.append(
-            _start(
-                ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
-                + ["--scheduler-file", str(scheduler_file)],
-                tmp / "scheduler.log",
-            )
-        )
-        address = _wait_for_address(scheduler_file, procs[0])
-        for i in range(WORKERS):
-            procs.append(
-                _start(
-                    ["worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"]
-                    + ["--preload", "pipeline.batch.distributed"]
-                    + ["--local-directory", str(tmp / f"worker{i}")],
-                    tmp / f"worker{i}.log",
-                )
-            )
+    with loopback_cluster(tmp_path_factory.mktemp("cluster")) as address:
         yield address
-    finally:
-        for proc in reversed(procs):
-            _stop(proc)
-
-
-def _start(args: list[str], log: Path) -> subprocess.Popen:
-    with log.open("wb") as fh:
-        return subprocess.Popen(
-            [str(DASK), *args], env=ENV, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the process group (a worker's nanny and its worker), SIGKILL if it lingers."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
-def _wait_for_address(scheduler_file: Path, proc: subprocess.Popen) -> str:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "dask scheduler exited at start-up"
-        try:
-            return json.loads(scheduler_file.read_text())["address"]
-        except (OSError, ValueError, KeyError):
-            time.sleep(0.1)
-    raise AssertionError("dask scheduler did not start")
-
-
-def _wait_for_workers(address: str) -> None:
-    """Both workers up (again, after a test killed one: the nanny restarts it)."""
-    from distributed import Client
-
-    with Client(address, timeout=WAIT) as client:
-        client.wait_for_workers(WORKERS, timeout=WAIT)
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    """PDF, DOCX, HTML and text documents of fictional districts."""
+    """PDF, HTML and text documents of fictional districts."""
     folder = tmp_path_factory.mktemp("corpus")
     generate(4, folder, seed=3)
     return folder
@@ -147,7 +71,7 @@ def _run(corpus: Path, out: Path, address: str, **options) -> RunSummary:
 
 
 def test_cluster_run_writes_what_a_local_run_writes(cluster, corpus, reference, tmp_path):
-    _wait_for_workers(cluster)
+    wait_for_workers(cluster)
     summary = _run(corpus, tmp_path, cluster)
     assert (summary.processed, summary.cached) == (4, 0)
     assert _outputs(tmp_path) == reference
@@ -160,7 +84,7 @@ def test_cluster_run_writes_what_a_local_run_writes(cluster, corpus, reference, 
 def test_bytes_sent_when_workers_do_not_see_the_corpus(
     cluster, corpus, reference, tmp_path, monkeypatch
 ):
-    _wait_for_workers(cluster)
+    wait_for_workers(cluster)
     monkeypatch.setattr(dist, "sees_corpus", lambda client, remote: False)
     monkeypatch.setattr(dist, "audit_path_task", None)  # a path task now could not be submitted
     summary = _run(corpus, tmp_path, cluster)
@@ -171,7 +95,7 @@ def test_bytes_sent_when_workers_do_not_see_the_corpus(
 def test_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(
     cluster, corpus, reference, tmp_path
 ):
-    _wait_for_workers(cluster)
+    wait_for_workers(cluster)
     victim = _documents(corpus)[1].name
     _run(corpus, tmp_path / "out", cluster, worker=partial(die_on, victim, str(tmp_path)))
     assert (tmp_path / "died").exists()  # the worker auditing the victim was SIGKILLed
@@ -179,7 +103,7 @@ def test_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(
 
 
 def test_document_killing_every_worker_is_failed_then_retried(cluster, corpus, tmp_path):
-    _wait_for_workers(cluster)
+    wait_for_workers(cluster)
     poison = tmp_path / "corpus"
     poison.mkdir()
     victim = _documents(corpus)[0]

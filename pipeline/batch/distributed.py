@@ -59,7 +59,6 @@ def execute_distributed(
     timeout: float | None,
     worker: Worker,
     finished: Finished,
-    shared: bool | None = None,
 ) -> None:
     """Audit `todo` on the cluster at `scheduler` (or a LocalCluster of `workers` processes),
     calling `finished` on the client for each file as its result arrives."""
@@ -72,8 +71,7 @@ def execute_distributed(
             finished(src, _call(worker, str(src.path), timeout))
         if not remote:
             return
-        if shared is None:
-            shared = sees_corpus(client, remote)
+        shared = sees_corpus(client, remote)
         if not shared and worker is not process_file:
             raise ValueError("a custom worker needs shared storage (workers read the paths)")
         _stream(client, remote, timeout, worker, finished, shared)
@@ -91,6 +89,7 @@ def cluster_client(scheduler: str, workers: int | None) -> Iterator[Client]:
                 n_workers=workers or available_cores(),
                 threads_per_worker=1,
                 dashboard_address=None,
+                preload=[__name__],  # dask_setup: restarted workers warm up too
             )
             client = distributed.Client(cluster)
         else:

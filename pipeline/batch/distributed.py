@@ -42,7 +42,6 @@ INSTALL_HINT = "pip install 'edu-audit[dask]'"
 IN_FLIGHT_PER_THREAD = 4
 CONNECT_TIMEOUT = "20s"
 WORKER_WAIT = 60.0  # seconds for a first worker to join (e.g. while nannies restart them)
-SHARED_SAMPLES = 3
 
 Finished = Callable[[SourceFile, tuple[dict, str] | BaseException], None]
 
@@ -143,7 +142,7 @@ def sees_corpus(client: Client, remote: list[SourceFile]) -> bool:
     """True when every worker sees a few sample files at the same absolute path and size."""
     picks = {0, len(remote) // 2, len(remote) - 1}
     samples = [(str(remote[i].path.resolve()), remote[i].path.stat().st_size) for i in picks]
-    answers = client.run(_sees_files, samples[:SHARED_SAMPLES])
+    answers = client.run(_sees_files, samples)
     return bool(answers) and all(answers.values())
 
 
@@ -176,8 +175,8 @@ def _stream(
             return
         key = f"edu-audit-{src.doc_id}-{uuid.uuid4().hex[:8]}"
         if shared:
-            args: tuple = (worker, str(src.path.resolve()), timeout)
-            future = client.submit(audit_path_task, *args, key=key, pure=False)
+            path = str(src.path.resolve())
+            future = client.submit(audit_path_task, worker, path, timeout, key=key)
         else:
             data = src.path.read_bytes()
             future = client.submit(audit_bytes_task, data, str(src.path), timeout, key=key)

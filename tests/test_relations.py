@@ -174,7 +174,11 @@ CASES = [
     ("民办学校减少至3所，占比降至6.52%。", []),  # 3/46
     ("民办学校减少至3所，占比降至6.61%。", [("percent_impossible", "error")]),
     # --- growth_mismatch ------------------------------------------------------------------------
-    ("2024年全区教育经费支出5.36亿元，比上年增加6020万元，增长12.66%。", []),
+    # 6020 / (53600 − 6020) = 12.652%: only the rounding of 5.36亿元 explains 12.66, a warning
+    (
+        "2024年全区教育经费支出5.36亿元，比上年增加6020万元，增长12.66%。",
+        [("growth_mismatch", "warning")],
+    ),
     (
         "2024年全区教育经费支出5.36亿元，比上年增加6020万元，增长14.66%。",
         [("growth_mismatch", "error")],
@@ -192,7 +196,7 @@ CASES = [
         "2023年，全县一般公共预算教育支出262202.73万元，同比增加14683.35万元，增长8.9%。",
         [("growth_mismatch", "error")],
     ),
-    ("2023年全区教育经费总投入5.36亿元，比去年增加6020万元，增幅为12.66%。", []),
+    ("2023年全区教育经费总投入5.36亿元，比去年增加6020万元，增幅为12.65%。", []),
     (
         "2023年全区教育经费总投入5.36亿元，较2022年增加6020万元，增长14.66%。",
         [("growth_mismatch", "error")],
@@ -278,8 +282,11 @@ def test_rule_cases(text: str, expected: list[tuple[str, str]]) -> None:
 
 
 def test_duplicate_mismatch_same_head_count_twice() -> None:
-    text = "一、基本情况\n全区义务教育阶段专任教师1493人，在校学生20241人。\n二、指标\n全区专任教师1498人，持证上岗率100%。\n"
+    text = "一、基本情况\n全区义务教育阶段专任教师1493人，在校学生20241人。\n二、指标\n全区义务教育阶段专任教师1498人，持证上岗率100%。\n"
     assert rules(text) == [("duplicate_mismatch", "warning")]
+    # another scope (all teachers of the district, or of its kindergartens) is another quantity
+    other = text.replace("全区义务教育阶段专任教师1498人", "全区幼儿园专任教师1498人")
+    assert rules(other) == []
 
 
 def test_duplicate_mismatch_leaves_agreeing_and_listed_values() -> None:

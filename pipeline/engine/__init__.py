@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from pipeline.document import Document
 from pipeline.engine.families import check_arithmetic
 from pipeline.engine.findings import Finding
+from pipeline.engine.funding import check_funding
+from pipeline.engine.reading import statements
 from pipeline.engine.standards import check_standards
 
 if TYPE_CHECKING:
@@ -18,5 +20,6 @@ def check_document(doc: Document, extracted: Extracted) -> list[Finding]:
     """Every finding for one document, in text order."""
     findings = check_standards(doc, extracted.indicators, extracted.meta)
     findings += check_arithmetic(doc, extracted.quantities, extracted.figures)
+    findings += check_funding(statements(doc, extracted.quantities))
     findings.sort(key=lambda f: (f.start, f.rule))
     return findings

@@ -215,6 +215,25 @@ def classify(true: Range, reported: Decimal, decimals: int) -> Verdict:
     return "beyond"
 
 
+def classify_point(point: Decimal, true: Range, reported: Decimal, decimals: int) -> Verdict:
+    """A result computed from the stated figures (`point`) against the reported value.
+
+    Consistent only when an accepted rounding of the point gives the reported digits. When it
+    does not, the report computed it from other (unrounded) figures at best: a last-digit
+    warning if rounding the stated figures could explain it (`true`, the range they admit),
+    or the difference is one unit; beyond that an error.
+    """
+    if reported in roundings(point, decimals):
+        return "ok"
+    step = unit_step(decimals)
+    if (
+        classify(true, reported, decimals) != "beyond"
+        or abs(round_to(point, decimals) - reported) <= step
+    ):
+        return "last_digit"
+    return "beyond"
+
+
 def classify_quantity(true: Range, q: Quantity, base: bool = True) -> Verdict:
     """Classify against a reported quantity, honouring its qualifier (以上, 约, 余…)."""
     if base and q.scale != 1:

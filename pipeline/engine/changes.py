@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import regex
 
@@ -17,13 +17,16 @@ from pipeline.engine.arithmetic import (
     Verdict,
     best_rounding,
     classify,
+    classify_point,
     classify_quantity,
     percent,
     value_range,
 )
 from pipeline.engine.findings import Finding, base, finding, fmt, in_unit, q_text
+from pipeline.engine.findings import base as base_value
 from pipeline.engine.reading import Relation, Statement, Token, alternation, same_kind, usable
 from pipeline.engine.rules import rules_data
+from pipeline.extract.quantities import Quantity
 
 _STATEMENT_BREAK = regex.compile(r"[；;。]")
 _SEMICOLON = regex.compile(r"[；;]")
@@ -43,6 +46,7 @@ def read(stmt: Statement) -> list[Relation]:
     return [
         *growth_relations(stmt),
         *two_amount_growth(stmt),
+        *stated_growth(stmt),
         *difference_relations(stmt),
         *point_change_relations(stmt),
     ]
@@ -176,6 +180,152 @@ def two_amount_growth(stmt: Statement) -> list[Relation]:
     return relations
 
 
+@derived_from("rules.toml")
+def _stated_gaps() -> dict[str, regex.Pattern]:
+    """Gaps of "A，比上年的B增长r%", "A比上年B减少D，下降r%" and "上年B，本年A，同口径增长r%"."""
+    v = rules_data()["vocabulary"]["growth"]
+    verbs = alternation(v["rise"] + v["fall"] + v["rise_rate"] + v["fall_rate"] + ["增", "减"])
+    bases = alternation(v["bases"])
+    return {
+        "than": regex.compile(
+            rf"\s*[，,]?\s*(?:{alternation(v['comparers'])})\s*(?:{bases})(?:相比|比较)?\s*(?:的|为)?\s*"
+        ),
+        "rate": regex.compile(
+            rf"\s*[，,]?\s*(?:同口径)?(?:相比|比较)?\s*[，,]?\s*(?:本年)?(?:比上年)?(?:同比)?"
+            rf"(?P<dir>{verbs})了?(?:幅度|率)?(?:为|达到|达)?\s*"
+        ),
+        "increase": regex.compile(rf"\s*[，,]?\s*(?P<dir>{verbs})了?\s*"),
+        "previous": regex.compile(rf"(?:{bases})(?:为|是)?\s*$"),
+        "current": regex.compile(r"\s*[，,]\s*(?:本年|今年|当年)(?:为|是)?\s*"),
+    }
+
+
+def stated_growth(stmt: Statement) -> list[Relation]:
+    """A growth rate stated with both amounts: "为6497元，比上年的5612元增长15.78%", with the
+    change between ("比上年34583.04万元减少738.30万元，下降1.73%"), or "上年B，本年A，增长r%"."""
+    gaps, toks, found = _stated_gaps(), stmt.tokens, []
+    for i in range(len(toks) - 2):
+        a, b = toks[i], toks[i + 1]
+        if gaps["than"].fullmatch(stmt.between(a, b)):
+            current, previous = a, b
+        elif gaps["current"].fullmatch(stmt.between(a, b)) and gaps["previous"].search(
+            stmt.clause_before(a.start)
+        ):
+            previous, current = a, b
+        else:
+            continue
+        if not _comparable(current, previous):
+            stmt.refuse("changes", a.start, "两期数值不是同类数量，不作增长率复算")
+            continue
+        rest, increase = toks[i + 2 :], None
+        m = gaps["increase"].fullmatch(stmt.between(b, rest[0]))
+        if len(rest) > 1 and m and rest[0].q.unit != "%" and same_kind(current.q, rest[0].q):
+            increase, rest = rest[0], rest[1:]
+        rate = rest[0]
+        m = gaps["rate"].fullmatch(stmt.between(increase or b, rate))
+        if m is None or rate.q.unit != "%" or not rate.q.exact:
+            continue
+        rel = GrowthRelation("stated_growth", current.start, rate.end)
+        rel.mode = "fall" if _is_fall(m.group("dir")) else "rise"
+        rel.roles = {"previous": previous.q, "current": current.q, "rate": rate.q}
+        if increase is not None:
+            rel.roles["increase"] = increase.q
+        rel.labels = {"current": current.label}
+        found.append(rel)
+    return found
+
+
+def _comparable(current: Token, previous: Token) -> bool:
+    """Two amounts of one quantity in two periods; an unlabelled number takes the other's unit
+    ("上年2709.16，本年2845.20元")."""
+    if current.q.unit == "%" or previous.q.unit == "%":
+        return False
+    if not (current.q.exact and previous.q.exact and not current.q.ratio and not previous.q.ratio):
+        return False
+    return previous.q.kind == "plain" or same_kind(current.q, previous.q)
+
+
+def check_stated_growth(rel: GrowthRelation) -> list[Finding]:
+    """The growth rate the two stated amounts give, compared at the reported digits."""
+    previous, current, rate = rel.roles["previous"], rel.roles["current"], rel.roles["rate"]
+    scale = current.scale if previous.kind == "plain" else previous.scale
+    prev, cur = value_range(previous).scaled(scale / previous.scale), value_range(current)
+    if prev.lo is None or prev.lo <= 0 or cur.lo is None or cur.hi is None:
+        return []
+    reported = -rate.value if rel.mode == "fall" and rate.value > 0 else rate.value
+    with localcontext() as ctx:
+        ctx.prec = 40
+        point = (base(current) / (previous.value * scale) - 1) * HUNDRED
+        true = Range((cur.lo / prev.hi - 1) * HUNDRED, (cur.hi / prev.lo - 1) * HUNDRED)
+    findings = _stated_increase(rel, previous, current, scale)
+    verdict = classify_point(point, true, reported, rate.decimals)
+    if verdict == "ok":
+        return findings
+    shown = fmt(best_rounding(point, rate.decimals + 2))
+    prev_text = previous.raw + (previous.unit or current.unit)
+    formula = f"{q_text(current)} / {prev_text} − 1 = {shown}% ≠ {fmt(reported, rate.decimals)}%"
+    return findings + [
+        finding(
+            "growth_mismatch",
+            verdict,
+            rel,
+            formula,
+            reported,
+            best_rounding(point, rate.decimals + 2),
+            template="message_two_amounts",
+            current_label=rel.labels.get("current", ""),
+            current=q_text(current),
+            previous=prev_text,
+            expected=shown,
+            reported=fmt(reported, rate.decimals),
+        )
+    ]
+
+
+def _stated_increase(
+    rel: GrowthRelation, previous: Quantity, current: Quantity, scale: Decimal
+) -> list[Finding]:
+    """The stated change between the two amounts, when there is one ("减少738.30万元")."""
+    increase = rel.roles.get("increase")
+    if increase is None:
+        return []
+    delta = abs(base(current) - previous.value * scale)
+    true = abs_range(value_range(current) - value_range(previous).scaled(scale / previous.scale))
+    verdict = classify_point(
+        delta / increase.scale, true.scaled(1 / increase.scale), increase.value, increase.decimals
+    )
+    if verdict == "ok":
+        return []
+    prev_text = previous.raw + (previous.unit or current.unit)
+    expected = in_unit(delta, increase) + increase.unit
+    formula = f"|{q_text(current)} − {prev_text}| = {expected} ≠ {q_text(increase)}"
+    return [
+        finding(
+            "difference_mismatch",
+            verdict,
+            rel,
+            formula,
+            increase.value,
+            delta / increase.scale,
+            a_label=rel.labels.get("current", ""),
+            a=q_text(current),
+            b_label="上年",
+            b=prev_text,
+            expected=expected,
+            reported=q_text(increase),
+        )
+    ]
+
+
+def abs_range(r: Range) -> Range:
+    """|x| over a range (for a change whose direction the text states in words)."""
+    if r.lo is not None and r.lo >= 0:
+        return r
+    if r.hi is not None and r.hi <= 0:
+        return -r
+    return Range(Decimal(0), max(abs(r.lo or 0), abs(r.hi or 0)))
+
+
 _DIFF = regex.compile(r"^\s*[，,]?\s*(?:较|比|与|相比|高于|低于)(?P<label>[^，,。；;\d]{0,24}?)$")
 _DIFF_VERB = regex.compile(
     r"^\s*[，,]?\s*(?:相比)?[，,]?\s*(?:超出|高出|多出|多|高|超过|低|少|减少|增加|相差|差)了?\s*$"
@@ -254,12 +404,20 @@ def check_growth(rel: GrowthRelation) -> list[Finding]:
     cur, inc = value_range(current), value_range(increase)
     base = cur - inc if rel.mode == "rise" else cur + inc
     ratio = percent(inc, base)
-    if ratio is None:
+    if ratio is None or base.mid is None or base.mid <= 0:
         return []
-    verdict = classify(ratio, rate.value, rate.decimals)
+    exact = (
+        base_value(increase)
+        * HUNDRED
+        / (
+            base_value(current) - base_value(increase)
+            if rel.mode == "rise"
+            else base_value(current) + base_value(increase)
+        )
+    )
+    verdict = classify_point(exact, ratio, rate.value, rate.decimals)
     if verdict == "ok":
         return []
-    exact = ratio.mid
     base_mid = base.mid
     formula = (
         f"{q_text(increase)} / ({q_text(current)} {'−' if rel.mode == 'rise' else '+'} {q_text(increase)}) = "
@@ -340,4 +498,8 @@ def check_difference(rel: DifferenceRelation) -> list[Finding]:
     ]
 
 
-CHECKS = {"growth": check_growth, "difference": check_difference}
+CHECKS = {
+    "growth": check_growth,
+    "stated_growth": check_stated_growth,
+    "difference": check_difference,
+}

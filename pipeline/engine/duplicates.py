@@ -24,6 +24,7 @@ def check_duplicates(figures: list, text: str = "") -> list[Finding]:
         key = duplicate_key(fig.label, fig.quantity, fig.level, fig.year)
         if key is None or fig.is_target or fig.is_standard or in_value_list(fig, text):
             continue
+        key = (*key, _scope(text, fig))
         earlier = first_seen.setdefault(key, fig)
         if earlier is fig or earlier.sentence == fig.sentence:
             continue
@@ -54,6 +55,23 @@ _STOCK = regex.compile(r"教师|教职工|学生|在校生|幼儿|儿童|少年|
 _FLOW = regex.compile(
     r"达标|完成|新增|新进|新招|招聘|培训|交流|轮岗|参与|获|评|投入|资助|选|走教|检查|调研|送教|抽"
 )
+
+
+# Words that scope a head count to one part of the system: the same noun under two of them
+# names two quantities ("公办…专任教师539人；民办园…专任教师10人").
+_SCOPE_WORDS = regex.compile(
+    r"幼儿园|学前|小学|初中|中学|高中|中职|职业|特殊教育|特教|义务教育|公办|民办|城区|农村|乡村|城镇|高校"
+)
+
+
+def _scope(text: str, fig) -> frozenset[str]:  # noqa: ANN001 - a pipeline.extract.figures.Figure
+    """The scope words of a mention's own clause run and of its paragraph's opening clause: a
+    count is compared only with one of the same scope."""
+    sentence = text[fig.sentence.start : fig.quantity.start]
+    segment = regex.split(r"[；;]", sentence)[-1]
+    paragraph = text[text.rfind("\n", 0, fig.sentence.start) + 1 :]
+    opening = regex.split(r"[，,；;（(。]", paragraph, maxsplit=1)[0]
+    return frozenset(_SCOPE_WORDS.findall(segment + " " + opening))
 
 
 def duplicate_key(label: str, q: Quantity, level: str, year: int | None) -> tuple | None:

@@ -47,6 +47,14 @@ _CLAUSE_MARK = regex.compile(r"[，,；;。]")
 _ETC = regex.compile(r"\s*等")
 _NEW_RUN = regex.compile(r"[；;]|其中|包括")
 _NAMED_ITEMS = regex.compile(r"\s*[（(]([^（()）\d]{2,80})[)）]")
+_BRACKET = regex.compile(r"[（()）]")
+_EACH = regex.compile(r"各\s*$")
+# A count of change ("比上年减少18所") is never the whole of what follows.
+_CHANGE_BEFORE = regex.compile(r"(?:增加|减少|增长|下降|提高|降低|新增|净增)\s*$")
+# Parts that are those meeting a condition, or with more listed after them ("另有8所").
+_SELECTED = regex.compile(
+    r"[^，,；;。]{0,4}(?:全部|均|已)?(?:达标|合格|达到|通过|完成)|.*(?:另有|还有|此外)"
+)
 _NOT_AN_ITEM_LIST = regex.compile(r"等|含|包括|其中|如|即|[，,；;：:]")
 
 
@@ -126,18 +134,14 @@ def listed_parts(stmt: Statement) -> list[Relation]:
             if _CLAUSE_MARK.search(stmt.text, m.end(), first.start):
                 continue
         else:
-            total = next(
-                (
-                    t
-                    for t in reversed(before)
-                    if t.depth == depth
-                    and usable(t)
-                    and same_kind(t.q, first.q, t.label, first.label)
-                ),
-                None,
-            )
-            if total is None:
-                stmt.refuse("sums", m.start(), f"“{word}”前没有与分项同类的合计数")
+            total = before[-1]
+            if (
+                total.depth != depth
+                or _BRACKET.search(stmt.text, total.end, m.start())
+                or _CHANGE_BEFORE.search(stmt.clause_before(total.start))
+                or not (usable(total) and same_kind(total.q, first.q, total.label, first.label))
+            ):
+                stmt.refuse("sums", m.start(), f"“{word}”紧前不是与分项同类的合计数")
                 continue
         parts = _run_of_parts(stmt, after, depth, total)
         if not parts:
@@ -150,26 +154,40 @@ def listed_parts(stmt: Statement) -> list[Relation]:
             continue
         labels = [p.name for p in parts]
         n = partition_prefix(labels)
-        tail = stmt.text[parts[-1].end : min(stmt.end, parts[-1].end + 3)]
-        if n >= 2 and not _ETC.match(tail if n == len(parts) else ""):
-            mode: SumMode = "partition" if exhaustive(labels[:n]) else "exclusive"
-            relations.append(_sum_relation(stmt, total, parts[:n], mode))
+        tail = stmt.text[parts[-1].end : stmt.end].removeprefix(parts[-1].after)
+        complete = not (
+            _ETC.match(tail) or _SELECTED.match(tail) or _unfinished(stmt, total, parts)
+        )
+        if n == len(parts) >= 2 and complete:
+            mode: SumMode = "partition" if exhaustive(labels) else "exclusive"
+            relations.append(_sum_relation(stmt, total, parts, mode))
         else:
+            if n >= 2:
+                stmt.refuse("sums", parts[0].start, "分项未列全或带有条件（达标、另有…），不作求和")
             relations.append(_sum_relation(stmt, total, parts, "subset"))
     return relations
 
 
 def _run_of_parts(stmt: Statement, after: list[Token], depth: int, total: Token) -> list[Token]:
-    """Parts after a connector: same depth, addable to the total, until a semicolon or a new 其中."""
-    parts = []
+    """Parts after a connector: same depth, addable to the total, until a semicolon or a new 其中
+    (also before the first part: "2所幼儿园共有幼儿233人；3所民办园…" lists no schools)."""
+    parts: list[Token] = []
+    previous_end = after[0].start if after else 0
     for t in after:
         if t.depth != depth:
             continue
-        if parts and _NEW_RUN.search(stmt.text, parts[-1].end, t.start):
+        if _NEW_RUN.search(stmt.text, previous_end, t.start):
             break
+        previous_end = t.end
         if usable(t) and same_kind(total.q, t.q, total.label, t.label):
             parts.append(t)
     return parts
+
+
+def _unfinished(stmt: Statement, total: Token, parts: list[Token]) -> bool:
+    """A list the reader cannot add up: an item counted in another unit (教学点12个 under a
+    total in 所) or a grouped item ("…和特殊教育学校各1所")."""
+    return any(p.q.unit != total.q.unit or _EACH.search(stmt.clause_before(p.start)) for p in parts)
 
 
 def _sum_relation(stmt: Statement, total: Token, parts: list[Token], mode: SumMode) -> Relation:

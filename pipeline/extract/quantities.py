@@ -275,7 +275,7 @@ def _quantity_pattern() -> regex.Pattern:
         (?:
             百分之(?P<cnpct>{_CN})
           | (?P<ratio>{_NUM}(?:\s*[:：]\s*{_NUM})+)
-          | (?P<num>{_NUM})(?:。(?P<frac>\d{{1,2}})(?=\s*(?:平方|万|亿|元|%|人|所|个|米)))?
+          | (?P<sign>(?<=\p{{Han}})-)?(?P<num>{_NUM})(?:。(?P<frac>\d{{1,2}})(?=\s*(?:平方|万|亿|元|%|人|所|个|米)))?
             \s*(?P<mag>[万亿千](?!米))?\s*(?P<after1>余|多)?\s*(?P<unit>{units})?
           | (?<![第星周])(?P<cn>{_CN})\s*(?P<after2>余|多)?\s*(?P<cnunit>成|{cn_units})
         )
@@ -307,7 +307,7 @@ def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Q
 def _core_span(m: regex.Match) -> tuple[int, int]:
     for group in ("num", "cn", "cnpct", "ratio"):
         if m[group]:
-            return m.start(group), m.end(group)
+            return m.start("sign" if group == "num" and m["sign"] else group), m.end(group)
     return m.start(), m.end()
 
 
@@ -338,6 +338,10 @@ def _build(m: regex.Match, text: str) -> Quantity | None:
         decimals = len(raw.split(".")[1]) if "." in raw else 0
         if not _plausible_arabic(m, text, raw, unit):
             return None
+        if m["sign"]:  # "增长-9.41%": a negative rate; a minus elsewhere is a dash
+            if unit not in ("%", "个百分点") or value is None:
+                return None
+            raw, value = "-" + raw, -value
     if value is None:
         return None
     unit += m["per"] or ""
@@ -354,7 +358,7 @@ def _build(m: regex.Match, text: str) -> Quantity | None:
 
 def _plausible_arabic(m: regex.Match, text: str, raw: str, unit: str) -> bool:
     """Reject digits glued to letters or other digits, and unit-less integers."""
-    s, e = m.start("num"), m.end("num")
+    s, e = m.start("sign") if m["sign"] else m.start("num"), m.end("num")
     prev = text[s - 1] if s > 0 else ""
     nxt = text[e] if e < len(text) else ""
     if prev.isascii() and (prev.isalnum() or prev in "./-") and prev != "":

@@ -1,0 +1,141 @@
+"""Funding requirements a report's own growth rates can be checked against: the budget's
+education spending must not fall (只增不减), and must grow faster than the fiscal revenue that
+pays for it (教育法 "三个增长"). Both are `info`: the text states the numbers, the law the bar.
+
+A growth rate belongs to a subject when it is the first rate after the subject's name in the
+same statement, with no other subject named in between ("一般公共预算教育经费64469万元，比上年
+的73991万元增长-12.9%").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import regex
+
+from pipeline.data import derived_from
+from pipeline.engine.findings import Finding, finding, fmt
+from pipeline.engine.reading import Statement, Token, alternation
+from pipeline.engine.rules import rules_data
+
+
+@dataclass
+class Rate:
+    """A stated growth rate of a named subject, signed by its verb (下降3% → −3)."""
+
+    subject: str
+    kind: str  # "education" or "revenue"
+    value: Decimal
+    decimals: int
+    start: int
+    end: int
+
+
+@derived_from("rules.toml")
+def _patterns() -> dict[str, regex.Pattern]:
+    v = rules_data()["vocabulary"]
+    growth = v["growth"]
+    verbs = alternation(growth["rise"] + growth["rise_rate"] + ["增"])
+    falls = alternation(growth["fall"] + growth["fall_rate"] + ["减"])
+    funding = v["funding"]
+    return {
+        "subject": regex.compile(
+            rf"(?<!生均)(?P<education>{alternation(funding['education_budget'])})"
+            rf"|(?P<revenue>{alternation(funding['revenue'])})"
+        ),
+        "verb": regex.compile(rf"(?:(?P<fall>{falls})|{verbs})了?(?:幅度|率)?(?:为|达)?\s*$"),
+        "stated_gap": regex.compile(
+            r"增长高于\s*(?:" + alternation(funding["revenue"]) + r")\s*(?:的)?增长\s*$"
+        ),
+    }
+
+
+def check_funding(statements: list[Statement]) -> list[Finding]:
+    findings: list[Finding] = []
+    for stmt in statements:
+        if stmt.is_target:
+            continue
+        rates = _rates(stmt)
+        findings += [_decrease(r) for r in rates if r.kind == "education" and r.value < 0]
+        findings += _below_revenue(stmt, rates)
+    return findings
+
+
+def _rates(stmt: Statement) -> list[Rate]:
+    pats = _patterns()
+    subjects = list(pats["subject"].finditer(stmt.text, stmt.start, stmt.end))
+    rates = []
+    for i, m in enumerate(subjects):
+        limit = subjects[i + 1].start() if i + 1 < len(subjects) else stmt.end
+        token = _first_rate(stmt, m.end(), limit)
+        if token is None:
+            continue
+        verb = pats["verb"].search(stmt.text, m.end(), token.start)
+        value = -token.q.value if verb["fall"] and token.q.value > 0 else token.q.value
+        kind = "education" if m["education"] else "revenue"
+        rates.append(Rate(m.group(), kind, value, token.q.decimals, token.start, token.end))
+    return rates
+
+
+def _first_rate(stmt: Statement, start: int, limit: int) -> Token | None:
+    """The first growth rate after a subject: a % number right after a change verb."""
+    for token in stmt.tokens:
+        if token.start < start or token.end > limit:
+            continue
+        if token.q.unit == "%" and token.q.exact:
+            if _patterns()["verb"].search(stmt.text, max(start, token.start - 12), token.start):
+                return token
+            return None  # the subject's first percentage is not a growth rate
+    return None
+
+
+def _decrease(rate: Rate) -> Finding:
+    return finding(
+        "funding_decrease",
+        "info",
+        rate,
+        f"{fmt(rate.value, rate.decimals)}% < 0",
+        rate.value,
+        Decimal(0),
+        label=rate.subject,
+        rate=fmt(rate.value, rate.decimals),
+    )
+
+
+def _below_revenue(stmt: Statement, rates: list[Rate]) -> list[Finding]:
+    """Education's growth below revenue's, from both rates or from the gap the text states."""
+    education = [r for r in rates if r.kind == "education"]
+    revenue = [r for r in rates if r.kind == "revenue"]
+    findings = []
+    if education and revenue and education[0].value < revenue[0].value:
+        e, f = education[0], revenue[0]
+        findings.append(
+            finding(
+                "funding_growth_below_revenue",
+                "info",
+                e,
+                f"{fmt(e.value, e.decimals)}% < {fmt(f.value, f.decimals)}%",
+                e.value,
+                f.value,
+                label=e.subject,
+                rate=fmt(e.value, e.decimals),
+                revenue=fmt(f.value, f.decimals),
+            )
+        )
+    for token in stmt.tokens:
+        gap = _patterns()["stated_gap"].search(stmt.text, stmt.start, token.start)
+        if token.q.unit == "个百分点" and token.q.value < 0 and gap and gap.end() == token.start:
+            findings.append(
+                finding(
+                    "funding_growth_below_revenue",
+                    "info",
+                    token,
+                    f"{fmt(token.q.value, token.q.decimals)}个百分点 < 0",
+                    token.q.value,
+                    Decimal(0),
+                    template="message_stated",
+                    gap=fmt(token.q.value, token.q.decimals),
+                )
+            )
+    return findings

@@ -1,0 +1,117 @@
+"""The relation families real reports use, each as sentences of our own of the same shape,
+through the production path (`audit_document`): what must be flagged, with which numbers, and
+what must stay silent. The shapes were traced on real passages; the sentences are invented.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.audit import audit_document
+from pipeline.ingest.files import ingest_bytes
+
+
+def findings(text: str, severities: tuple[str, ...] = ("error", "warning")) -> list[dict]:
+    result = audit_document(ingest_bytes(text.encode("utf-8"), "passage.txt"))
+    assert result["status"] == "ok", result["error"]
+    return [f for f in result["findings"] if f["severity"] in severities]
+
+
+def flagged(text: str) -> list[tuple[str, str, float | int | None]]:
+    return [(f["rule"], f["severity"], f["reported"]) for f in findings(text)]
+
+
+# --- growth between two stated amounts ------------------------------------------------------
+
+GROWTH_HOLDS = [
+    "2022年，全县教育经费总投入为52360万元，比上年的48125万元增长8.80%。",
+    "普通小学上年9210.50元，本年9634.18元，同口径比上年增长4.60%。",
+    "全县共有专任教师3120人，比上年增加120人，增长4.00%。",
+    "事业收入9680万元，比上年的10000万元下降3.20%。",
+    "教育经费总投入为9680万元，比上年的10000万元增长-3.2 %。",
+]
+
+
+@pytest.mark.parametrize("text", GROWTH_HOLDS)
+def test_growth_that_holds_is_silent(text: str) -> None:
+    assert findings(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "severity", "reported"),
+    [
+        ("2022年，全县教育经费总投入为52360万元，比上年的48125万元增长9.80%。", "error", 9.8),
+        ("普通初中上年14383.56元，本年11662.98元，同口径增加3.72%。", "error", 3.72),
+        ("全县共有专任教师3120人，比上年增加120人，增长4.10%。", "error", 4.1),
+        # last digit only, within what rounding of the 万人 figures explains
+        ("全省共有专任教师6.62万人，比上年增加0.38万人，增长6.11%。", "warning", 6.11),
+        # the same two amounts said to give a rise after a fall
+        ("教育经费64469万元，与上年的73991万元同口径相比增12.05%。", "error", 12.05),
+    ],
+)
+def test_growth_that_does_not_hold(text: str, severity: str, reported: float) -> None:
+    (finding,) = findings(text)
+    assert (finding["severity"], finding["reported"]) == (severity, reported)
+    assert str(reported) in finding["formula"]
+
+
+# --- rates from counts stated in other clauses ----------------------------------------------
+
+
+def test_rate_from_counts_in_other_clauses() -> None:
+    assert findings("学校有寄宿生1200人，床位900张，床位率为75%。") == []
+    (finding,) = findings("学校现有教师57人，其中学历合格52人，学历合格率92%。")
+    assert (finding["severity"], finding["reported"]) == ("warning", 92)
+    assert "52 / 57" in finding["formula"]
+
+
+# --- containment: a part larger than its whole ----------------------------------------------
+
+
+def test_parts_of_a_whole_that_exceed_it() -> None:
+    (finding,) = findings("学校行政人员9人，其中校级干部3人，中级干部11人。")
+    assert finding["severity"] == "error" and "9人" in finding["formula"]
+    (finding,) = findings("学校总建筑面积2613.4平方米，其中教学楼17628平方米。")
+    assert finding["severity"] == "error" and "17628" in finding["formula"]
+
+
+# --- what must stay silent ------------------------------------------------------------------
+
+SILENT = [
+    # the subject of each segment carries to its second measure
+    "全市小学412所，在校生18.6万人；初中156所，在校生9.1万人。",
+    "全区共有教职工611人（其中公办学校589人，专任教师539人；民办园22人，专任教师10人）。",
+    # a list the reader cannot finish (各1所) is not compared with its total
+    "全县共有学校30所，其中小学20所、初中8所，九年一贯制学校和特殊教育学校各1所。",
+    # an item counted in 个 is not one of the 所
+    "全县共有学校50所，其中小学40所、教学点12个、初中10所。",
+    # an incomplete 其中 list
+    "中小学在校生3571人，其中第一小学594人，第二小学178人，第一中学454人。",
+    # two kindergartens' children after a count of kindergartens
+    "其中2所公办幼儿园共有幼儿233人（其中政府幼儿园129人，第二幼儿园104人）；3所民办园共有幼儿201人。",
+    # a share of a budget stated earlier, which holds
+    "全年教育支出8000万元，其中教师工资5200万元，占65%。",
+]
+
+
+@pytest.mark.parametrize("text", SILENT)
+def test_silent_where_the_text_does_not_say_it(text: str) -> None:
+    assert findings(text) == []
+
+
+# --- standards of education funding ---------------------------------------------------------
+
+
+def test_budget_spending_that_fell_is_reported() -> None:
+    text = "一般公共预算教育经费64469万元，比上年的73991万元增长-12.9%。"
+    notes = findings(text, ("info", "warning", "error"))
+    assert any(f["rule"] == "funding_decrease" and f["reported"] == -12.9 for f in notes)
+
+
+def test_education_spending_growing_slower_than_revenue_is_reported() -> None:
+    text = (
+        "一般公共预算教育经费比上年增长2.59%，财政经常性收入比上年增长5.28%，"
+        "教育经费增长低于财政经常性收入增长。"
+    )
+    notes = findings(text, ("info", "warning", "error"))
+    assert any(f["rule"] == "funding_growth_below_revenue" for f in notes)

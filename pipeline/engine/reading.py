@@ -13,9 +13,8 @@ from decimal import Decimal
 
 import regex
 
-from pipeline.data import derived_from
+from pipeline.data import derived_from, lexicon
 from pipeline.document import Document
-from pipeline.engine.rules import rules_data
 from pipeline.extract.mentions import label_after, label_before
 from pipeline.extract.quantities import Quantity
 from pipeline.extract.text import (
@@ -26,15 +25,13 @@ from pipeline.extract.text import (
 )
 from pipeline.extract.text import statements as text_statements
 
-_TARGET = regex.compile(
-    r"到\s*20\d{2}\s*年|力争|争取|目标|预计|计划(?:到|在|于)|将(?:达到|提高|提升|增加|新增|建成)|确保|拟|预期|规划到"
-)
+_TARGET = regex.compile("|".join(lexicon()["targets"]["statement"]))
 
 
-@derived_from("rules.toml")
+@derived_from("lexicon.toml")
 def _category_terms() -> list[tuple[str, str]]:
     """(term, dimension) pairs, longest term first (so 基本达标 wins over 达标)."""
-    dims = rules_data()["vocabulary"]["dimensions"]
+    dims = lexicon()["vocabulary"]["dimensions"]
     pairs = [(term, dim) for dim, terms in dims.items() for term in terms]
     return sorted(pairs, key=lambda p: len(p[0]), reverse=True)
 
@@ -194,7 +191,7 @@ def same_kind(a: Quantity, b: Quantity, label_a: str = "", label_b: str = "") ->
     ua, ub = _unit_class(a), _unit_class(b)
     if ua == ub:
         return True
-    school = set(rules_data()["vocabulary"]["school_words"])
+    school = set(lexicon()["vocabulary"]["school_words"])
     pair = {a.base_unit, b.base_unit}
     if pair <= {"所", "个", "校"}:
         return any(w in label_a for w in school) and any(w in label_b for w in school)
@@ -203,7 +200,7 @@ def same_kind(a: Quantity, b: Quantity, label_a: str = "", label_b: str = "") ->
 
 def _unit_class(q: Quantity) -> str:
     unit = q.base_unit
-    for group in rules_data()["vocabulary"]["unit_groups"]:
+    for group in lexicon()["vocabulary"]["unit_groups"]:
         if unit in group:
             return group[0]
     return unit
@@ -240,7 +237,7 @@ def exhaustive(labels: list[str]) -> bool:
     """Are the parts named in a dimension reports list in full (levels, ownership…)?"""
     keys = [category_key(lb) for lb in labels]
     common = set.intersection(*(set(k) for k in keys))
-    return bool(common & set(rules_data()["vocabulary"]["exhaustive_dimensions"]))
+    return bool(common & set(lexicon()["vocabulary"]["exhaustive_dimensions"]))
 
 
 def partition_prefix(labels: list[str]) -> int:

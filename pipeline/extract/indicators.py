@@ -20,6 +20,11 @@ from pipeline.extract.figures import Figure, level_of
 from pipeline.extract.sections import Section, section_at
 from pipeline.extract.text import CLAUSE_MARKS_LIST, bracket_depth, clause_start
 
+_TEACHING_POINT = regex.compile(r"教学点|校点")
+_RUN_GAP = regex.compile(r"\s*[、，,和及]\s*")
+_CLAUSE_END = regex.compile(r"[，,；;。]|$")
+_NOT_MEETING = regex.compile(r"不达标|未达标|不合格|未达到")
+
 GROUP_WORDS = {
     "resource": ("资源配置",),
     "guarantee": ("政府保障",),
@@ -274,7 +279,7 @@ def _in_parentheses(text: str, fig: Figure) -> bool:
 
 def _is_school_count(fig: Figure) -> bool:
     unit = fig.quantity.unit
-    return unit == "所" or (unit == "个" and regex.search(r"教学点|校点", fig.label) is not None)
+    return unit == "所" or (unit == "个" and _TEACHING_POINT.search(fig.label) is not None)
 
 
 def _is_value(text: str, fig: Figure, indicator: Indicator) -> bool:
@@ -308,9 +313,7 @@ def _value_levels(text: str, fig: Figure, indicator: Indicator, figures: list[Fi
     """Levels a value speaks for: "小学、初中…均达100%" names both."""
     if {"primary", "junior"} <= set(indicator.standards):
         clause = text[fig.sentence.start : fig.start]
-        if regex.search(
-            r"(?:小学|初中)[^，,；;。]{0,3}(?:小学|初中)[^，,；;。]*(?:均|都|全部)", clause
-        ):
+        if _BOTH_LEVELS.search(clause):
             return ["primary", "junior"]
     return [_value_level(fig, indicator, figures)]
 
@@ -336,7 +339,7 @@ def _value_level(fig: Figure, indicator: Indicator, figures: list[Figure]) -> st
 def _same_run(text: str, first: Figure, later: Figure) -> bool:
     """Values listed as a run (分别为21.5%、21.6%、27.4%): the last one is the latest."""
     gap = text[first.end : later.start]
-    return regex.fullmatch(r"\s*[、，,和及]\s*", gap) is not None and first.label == later.label
+    return _RUN_GAP.fullmatch(gap) is not None and first.label == later.label
 
 
 def _is_school_ratio(fig: Figure, figures: list[Figure]) -> bool:
@@ -351,13 +354,20 @@ _TOTAL_LABEL = regex.compile(
     r"(?:全区|全县|全市|现有|共有|纳入[\p{Han}]{0,12}的?|参评|义务教育|阶段|中小学?|的)*学校(?:\(含校点\)|（含校点）)?"
 )
 _MEETING_LABEL = regex.compile(r"(?:达到|符合|按照?)[^，,；;。]{0,16}标准")
-_SCHOOL_ROLES = (
-    ("total", r"^(?:小学|初中)?(?:学校)?(?:中|里)?有|^[^，,；;。]{0,6}中有"),
-    ("basic", r"^基本达标"),
-    ("unmet", r"^(?:学校)?(?:不达标|未达标|未达到)"),
-    ("all_meeting", r"^[\p{Han}\d、]{0,16}?(?:100%|全部|均)达标"),
-    ("meeting", r"^(?:学校)?(?:均|全部)?达标"),
+_SCHOOL_ROLES = tuple(
+    (role, regex.compile(pattern))
+    for role, pattern in (
+        ("total", r"^(?:小学|初中)?(?:学校)?(?:中|里)?有|^[^，,；;。]{0,6}中有"),
+        ("basic", r"^基本达标"),
+        ("unmet", r"^(?:学校)?(?:不达标|未达标|未达到)"),
+        ("all_meeting", r"^[\p{Han}\d、]{0,16}?(?:100%|全部|均)达标"),
+        ("meeting", r"^(?:学校)?(?:均|全部)?达标"),
+    )
 )
+_BOTH_LEVELS = regex.compile(
+    r"(?:小学|初中)[^，,；;。]{0,3}(?:小学|初中)[^，,；;。]*(?:均|都|全部)"
+)
+_LIST_JOIN = regex.compile(r"[、和及]")
 
 
 def _school_count(
@@ -369,21 +379,21 @@ def _school_count(
 ) -> str | None:
     """Read 达标学校23所 / 69所小学中有56所达标 / 13所基本达标 / 不达标小学2所、教学点1个 /
     25所初中100%达标; a count listed after another (、) shares its role. Returns the role."""
-    clause_end = regex.search(r"[，,；;。]|$", text[fig.end : fig.sentence.end]).start() + fig.end
+    clause_end = _CLAUSE_END.search(text[fig.end : fig.sentence.end]).start() + fig.end
     after = text[fig.end : clause_end]
-    role = next((r for r, p in _SCHOOL_ROLES if regex.search(p, after)), None)
+    role = next((r for r, p in _SCHOOL_ROLES if p.search(after)), None)
     clause = _own_clause(text, fig)
     if role is None:
         if "基本达标" in clause:
             role = "basic"
-        elif regex.search(r"不达标|未达标|不合格|未达到", clause):
+        elif _NOT_MEETING.search(clause):
             role = "unmet"
         elif "达标" in clause or _MEETING_LABEL.search(clause):
             role = "meeting"
         elif _TOTAL_LABEL.fullmatch(fig.label):
             role = "total"
-        elif previous is not None and regex.fullmatch(
-            r"[、和及]", text[previous.end : fig.start].strip()[:1] or "x"
+        elif previous is not None and _LIST_JOIN.fullmatch(
+            text[previous.end : fig.start].strip()[:1] or "x"
         ):
             role = previous_role
     item = entry(level_of(after[:4]) or fig.level)  # "69所小学中有…": the level follows the unit

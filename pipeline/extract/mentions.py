@@ -20,6 +20,9 @@ from pipeline.document import Document, Span
 from pipeline.extract.quantities import Quantity
 from pipeline.extract.text import LABEL_BREAK, bracket_depth, clause_start
 
+_RUN_GAP = regex.compile(r"\s*[、，,和及]\s*")
+_NOUN_AFTER = regex.compile(r"\s*([\p{Han}]{1,12}?)(?=[，,；;。、（(）)]|$)")
+
 # Connectives between a label and its number, stripped from the end of a label.
 _TRAILING = regex.compile(
     r"(?:分别为|分别是|分别达到|分别达|分别|均为|均达到|均达|均|已达到|已达|达到了|达到|达|为|是|共有|共计|共|"
@@ -167,26 +170,31 @@ def _run_after(text: str, figures: list[Mention], i: int) -> list[Mention]:
     run = [figures[i]]
     for nxt in figures[i + 1 :]:
         gap = text[run[-1].end : nxt.start]
-        if not regex.fullmatch(r"\s*[、，,和及]\s*", gap):
+        if not _RUN_GAP.fullmatch(gap):
             break
         run.append(nxt)
     return run
 
 
 def _levels_in_order(text: str) -> list[str]:
-    words = "|".join(regex.escape(w) for w, _ in level_words())
     lookup = dict(level_words())
-    return [lookup[m.group()] for m in regex.finditer(words, text)]
+    return [lookup[m.group()] for m in _level_patterns()[0].finditer(text)]
 
 
 def _strip_level_list(text: str) -> str:
+    return _level_patterns()[1].sub("", text)
+
+
+@derived_from("catalog.toml")
+def _level_patterns() -> tuple[regex.Pattern, regex.Pattern]:
+    """Any level word, and a list of level words (小学、初中), built once from the catalog."""
     words = "|".join(regex.escape(w) for w, _ in level_words())
-    return regex.sub(rf"(?:{words})(?:\s*[、和及]\s*(?:{words}))+", "", text)
+    return regex.compile(words), regex.compile(rf"(?:{words})(?:\s*[、和及]\s*(?:{words}))+")
 
 
 def label_after(text: str, pos: int, limit: int) -> str:
     """For "26所学校" style, the noun after the unit."""
-    m = regex.match(r"\s*([\p{Han}]{1,12}?)(?=[，,；;。、（(）)]|$)", text[pos:limit])
+    m = _NOUN_AFTER.match(text[pos:limit])
     return m.group(1) if m else ""
 
 

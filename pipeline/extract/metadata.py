@@ -17,6 +17,16 @@ import regex
 from extractors.sitemeta import iso_date
 from pipeline.document import META_KEYS, Document
 
+_SPACES = regex.compile(r"\s+")
+_SENTENCE_MARK = regex.compile(r"[。；]")
+_QUALITY = regex.compile(r"优质均衡")
+_BASIC = regex.compile(r"基本均衡")
+_COMBINED_CV = regex.compile(r"综合差异系数")
+_PUBLISHER_HEAD = regex.compile(r"^([\p{Han}]{2,20}?(?:人民政府|教育委员会|教委|教育局))")
+_TITLE_LEAD = regex.compile(r"^(?:中共|中国共产党|关于|印发|转发|开展|做好)+")
+_ONE_CHAR_PLACE = regex.compile(r"[\p{Han}]{1}(?:区|县|市)")
+_PROVINCE = regex.compile(r"([\p{Han}]{2,3}(?:省|自治区))")
+
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 _TITLE_WORDS = regex.compile(r"报告|方案|通知|意见|规划|计划|情况|总结|自评|公告|公示")
 _ZONE = r"(?:经济技术开发区|经开区|高新技术产业开发区|高新区|开发区|新区|管委会)"
@@ -29,7 +39,7 @@ _NOT_DISTRICT = regex.compile(
 )
 # Words a place name does not contain: a match holding them is a piece of a sentence.
 _PROSE = regex.compile(r"[为的和与及在对把将是了着]|推动|推进|全区|全县|方案|工作")
-_KIND_RULES: tuple[tuple[str, str], ...] = (
+_KIND_PATTERNS: tuple[tuple[str, str], ...] = (
     ("duty_performance_self_assessment", r"履行教育职责|履职.{0,4}自评|教育职责.{0,6}评价"),
     ("implementation_plan", r"实施方案|行动方案|行动计划|工作方案|推进方案|规划(?!布局)|实施意见"),
     ("research_report", r"研究报告|调研报告|调查报告|课题"),
@@ -42,12 +52,22 @@ _KIND_RULES: tuple[tuple[str, str], ...] = (
         r"优质均衡.{0,20}(?:自查|自评|督导评估)|(?:自查|自评).{0,20}优质均衡",
     ),
 )
+_KIND_RULES = tuple((kind, regex.compile(pattern)) for kind, pattern in _KIND_PATTERNS)
 _SELF_ASSESSMENT = regex.compile(r"自查自评|自评报告|自评情况|自查报告")
 _DATE_CN = regex.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _YEAR = regex.compile(r"(?<![\d.])((?:19|20)\d{2})\s*(?:年|学年)")
 _ORG_LINE = regex.compile(
     r"^[\p{Han}（）()]{4,40}(?:人民政府|教育委员会|教委|教育局|教育体育局|教体局|领导小组|办公室|政府)$"
 )
+_DATE_LINE = regex.compile(
+    r"(?:发布|日期|时间)\s*[:：]?\s*((?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2})"
+)
+_PLACE_REST = regex.compile(
+    r"^(?:[\p{Han}]{2,3}?省)?(?:[\p{Han}]{2,4}?(?:市|州|盟|地区))?(?P<rest>[\p{Han}]{2,}(?:"
+    + _ZONE
+    + r"|自治县|自治旗|区|县|旗|市))$"
+)
+_TITLE_YEAR = regex.compile(r"((?:19|20)\d{2})\s*年")
 
 
 @cache
@@ -87,13 +107,13 @@ def find_title(doc: Document) -> str | None:
         doc.text[b.start : b.end] for b in doc.blocks[:25] if b.kind in ("heading", "paragraph")
     ]
     for line in lines:
-        clean = regex.sub(r"\s+", "", line)
+        clean = _SPACES.sub("", line)
         if (
             6 <= len(clean) <= 80
             and _TITLE_WORDS.search(clean)
-            and not regex.search(r"[。；]", clean[:-1])
+            and not _SENTENCE_MARK.search(clean[:-1])
         ):
-            if declared and (clean in regex.sub(r"\s+", "", declared)):
+            if declared and (clean in _SPACES.sub("", declared)):
                 return declared
             return clean
     return declared
@@ -106,20 +126,20 @@ def _head_text(doc: Document) -> str:
 def classify_kind(title: str, text: str) -> str:
     """Document kind from the title first, then from the body's own words."""
     for kind, pattern in _KIND_RULES:
-        if regex.search(pattern, title):
+        if pattern.search(title):
             return kind
     if _SELF_ASSESSMENT.search(title):
         return _balance_kind(text)
     body = text[:3000]
     for kind, pattern in _KIND_RULES:
-        if regex.search(pattern, body):
+        if pattern.search(body):
             return kind
     return "other"
 
 
 def _balance_kind(text: str) -> str:
-    quality = len(regex.findall(r"优质均衡", text))
-    basic = len(regex.findall(r"基本均衡", text)) + len(regex.findall(r"综合差异系数", text))
+    quality = len(_QUALITY.findall(text))
+    basic = len(_BASIC.findall(text)) + len(_COMBINED_CV.findall(text))
     if quality == basic == 0:
         return "other"
     return (
@@ -134,9 +154,7 @@ def _published(doc: Document) -> str | None:
         if value:
             return value
     head = doc.text[:600]
-    m = regex.search(
-        r"(?:发布|日期|时间)\s*[:：]?\s*((?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2})", head
-    )
+    m = _DATE_LINE.search(head)
     if m:
         return iso_date(m.group(1))
     tail = doc.text[-400:]
@@ -166,7 +184,7 @@ def _letterhead_org(doc: Document) -> str | None:
 
 
 def _title_org(title: str | None) -> str | None:
-    m = regex.match(r"^([\p{Han}]{2,20}?(?:人民政府|教育委员会|教委|教育局))", title or "")
+    m = _PUBLISHER_HEAD.match(title or "")
     return m.group(1) if m else None
 
 
@@ -188,7 +206,7 @@ def locate(
 
 
 def _district(text: str) -> str | None:
-    for m in _DISTRICT.finditer(regex.sub(r"\s+", "", text)):
+    for m in _DISTRICT.finditer(_SPACES.sub("", text)):
         name = _strip_prefixes(m["name"])
         if name and not _NOT_DISTRICT.match(name) and not _PROSE.search(name) and len(name) >= 2:
             return name
@@ -197,15 +215,10 @@ def _district(text: str) -> str | None:
 
 def _strip_prefixes(name: str) -> str:
     """重庆市江北区 → 江北区; 中共重庆市大足区 → 大足区; keep 万盛经开区 whole."""
-    name = regex.sub(r"^(?:中共|中国共产党|关于|印发|转发|开展|做好)+", "", name)
-    m = regex.match(
-        r"^(?:[\p{Han}]{2,3}?省)?(?:[\p{Han}]{2,4}?(?:市|州|盟|地区))?(?P<rest>[\p{Han}]{2,}(?:"
-        + _ZONE
-        + r"|自治县|自治旗|区|县|旗|市))$",
-        name,
-    )
+    name = _TITLE_LEAD.sub("", name)
+    m = _PLACE_REST.match(name)
     rest = m["rest"] if m else name
-    return rest if not regex.fullmatch(r"[\p{Han}]{1}(?:区|县|市)", rest) else name
+    return rest if not _ONE_CHAR_PLACE.fullmatch(rest) else name
 
 
 def _frequent_district(text: str) -> str | None:
@@ -235,10 +248,10 @@ def _region_from_text(text: str) -> tuple[str | None, str | None]:
     for name in MUNICIPALITIES:
         if name in text:
             return name, name
-    m = regex.search(r"([\p{Han}]{2,3}(?:省|自治区))", text)
+    m = _PROVINCE.search(text)
     if m:
         province = m.group(1)
-        c = regex.search(rf"{province}([\p{{Han}}]{{2,4}}市)", text)
+        c = regex.compile(regex.escape(province) + r"([\p{Han}]{2,4}市)").search(text)
         return province, c.group(1) if c else None
     return None, None
 
@@ -246,7 +259,7 @@ def _region_from_text(text: str) -> tuple[str | None, str | None]:
 def _report_year(meta: dict, text: str) -> int | None:
     if meta["published"]:
         return int(meta["published"][:4])
-    m = regex.search(r"((?:19|20)\d{2})\s*年", meta["title"] or "")
+    m = _TITLE_YEAR.search(meta["title"] or "")
     if m:
         return int(m.group(1))
     years = [int(y) for y in _YEAR.findall(text)]

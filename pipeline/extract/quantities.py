@@ -128,6 +128,9 @@ _MASKS: tuple[tuple[str, str], ...] = (
     ("version", r"(?<![\d.])\d+\.\d+(?=\s*(?:版|时代|工程|培训|平台|系统))"),
 )
 
+_DECIMAL_TAIL = regex.compile(r"\s*\.\d")
+_RATIO_COLON = regex.compile(r"\s*[:：]\s*")
+
 
 @cache
 def _mask_pattern() -> regex.Pattern:
@@ -248,11 +251,11 @@ def _plausible_arabic(m: regex.Match, text: str, raw: str, unit: str) -> bool:
     if unit:
         return True
     # unit-less: coefficients and indices ("差异系数为0.24") — a decimal, not a code or version
-    return "." in raw and not regex.match(r"\s*\.\d", text[e:])
+    return "." in raw and not _DECIMAL_TAIL.match(text[e:])
 
 
 def _ratio(m: regex.Match, text: str) -> Quantity | None:
-    parts = [_decimal(p.replace(",", "")) for p in regex.split(r"\s*[:：]\s*", m["ratio"])]
+    parts = [_decimal(p.replace(",", "")) for p in _RATIO_COLON.split(m["ratio"])]
     if any(p is None for p in parts):
         return None
     context = text[max(0, m.start() - 8) : m.start()]

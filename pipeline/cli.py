@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--out", required=True, metavar="OUT_DIR")
     run.add_argument("--workers", type=int, default=None, metavar="N", help="default: CPU cores")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="audit on a Dask cluster: tcp://HOST:PORT, or `local` for a LocalCluster"
+        " of --workers processes (needs the dask extra)",
+    )
     run.set_defaults(handler=cmd_run)
 
     synth = sub.add_parser("synth", help="generate a demo corpus for fictional districts")
@@ -117,7 +123,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         print("错误：--workers 须至少为 1", file=sys.stderr)
         return EXIT_USAGE
-    summary = run_corpus(args.corpus, args.out, workers=args.workers, progress=not args.no_progress)
+    from pipeline.batch.distributed import ClusterError
+
+    try:
+        summary = run_corpus(
+            args.corpus,
+            args.out,
+            workers=args.workers,
+            progress=not args.no_progress,
+            scheduler=args.scheduler,
+        )
+    except ClusterError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
     print(summary.render())
     return EXIT_OK
 

@@ -80,8 +80,10 @@ def run_corpus(
     progress: bool = True,
     timeout: float | None = DEFAULT_TIMEOUT,
     worker: Worker = process_file,
+    scheduler: str | None = None,
 ) -> RunSummary:
-    """Audit every supported file under `corpus_dir` and (re)write all outputs into `out_dir`."""
+    """Audit every supported file under `corpus_dir` and (re)write all outputs into `out_dir`
+    (on the Dask cluster at `scheduler` when given, see `pipeline.batch.distributed`)."""
     started = time.monotonic()
     corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -125,7 +127,7 @@ def run_corpus(
         bar.update(1)
 
     try:
-        execute(todo, workers, timeout, worker, finished)
+        execute(todo, workers, timeout, worker, finished, scheduler)
     finally:
         bar.close()
 

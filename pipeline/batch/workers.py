@@ -108,10 +108,16 @@ def execute(
     timeout: float | None,
     worker: Worker,
     finished: Callable[[SourceFile, tuple[dict, str] | BaseException], None],
+    scheduler: str | None = None,
 ) -> None:
-    """Run `worker` over the files: in-process for one worker, else in a reused process pool."""
+    """Run `worker` over the files: in-process for one worker, else in a reused process pool,
+    or on the Dask cluster at `scheduler` (`local` for a LocalCluster)."""
     if not todo:
         return
+    if scheduler:
+        from pipeline.batch.distributed import execute_distributed
+
+        return execute_distributed(scheduler, todo, workers, timeout, worker, finished)
     workers = max(1, min(workers or available_cores(), len(todo)))
     if workers == 1:
         warm_up()

@@ -41,3 +41,11 @@ def use_data_file(name: str, path: str | Path | None) -> None:
         _overrides[name] = Path(path)
     for cached in _derived.get(name, []):
         cached.cache_clear()
+
+
+@derived_from("lexicon.toml")
+def lexicon() -> dict:
+    """lexicon.toml: units, qualifiers, target cues, level words and relation vocabulary."""
+    import tomllib
+
+    return tomllib.loads(read_data("lexicon.toml").decode("utf-8"))

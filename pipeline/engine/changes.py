@@ -10,7 +10,7 @@ from decimal import Decimal, localcontext
 
 import regex
 
-from pipeline.data import derived_from
+from pipeline.data import derived_from, lexicon
 from pipeline.engine.arithmetic import (
     HUNDRED,
     Range,
@@ -25,7 +25,6 @@ from pipeline.engine.arithmetic import (
 from pipeline.engine.findings import Finding, base, finding, fmt, in_unit, q_text
 from pipeline.engine.findings import base as base_value
 from pipeline.engine.reading import Relation, Statement, Token, alternation, same_kind, usable
-from pipeline.engine.rules import rules_data
 from pipeline.extract.quantities import Quantity
 
 _STATEMENT_BREAK = regex.compile(r"[；;。]")
@@ -52,10 +51,10 @@ def read(stmt: Statement) -> list[Relation]:
     ]
 
 
-@derived_from("rules.toml")
+@derived_from("lexicon.toml")
 def _growth_patterns() -> dict[str, regex.Pattern]:
     """Regexes of the growth vocabulary in rules.toml (comparison cue, verbs, rate words)."""
-    v = rules_data()["vocabulary"]["growth"]
+    v = lexicon()["vocabulary"]["growth"]
     verbs = alternation(v["rise"] + v["fall"])
     rate_words = alternation(v["rise_rate"] + v["fall_rate"])
     cue = (
@@ -78,7 +77,7 @@ def _growth_patterns() -> dict[str, regex.Pattern]:
 
 def _is_fall(word: str) -> bool:
     """Does a change or rate word ("下降", "降幅", "减少") name a decrease?"""
-    v = rules_data()["vocabulary"]["growth"]
+    v = lexicon()["vocabulary"]["growth"]
     return any(word.startswith(w) for w in v["fall"] + v["fall_rate"])
 
 
@@ -180,10 +179,10 @@ def two_amount_growth(stmt: Statement) -> list[Relation]:
     return relations
 
 
-@derived_from("rules.toml")
+@derived_from("lexicon.toml")
 def _stated_gaps() -> dict[str, regex.Pattern]:
     """Gaps of "A，比上年的B增长r%", "A比上年B减少D，下降r%" and "上年B，本年A，同口径增长r%"."""
-    v = rules_data()["vocabulary"]["growth"]
+    v = lexicon()["vocabulary"]["growth"]
     verbs = alternation(v["rise"] + v["fall"] + v["rise_rate"] + v["fall_rate"] + ["增", "减"])
     bases = alternation(v["bases"])
     return {
@@ -354,10 +353,10 @@ def difference_relations(stmt: Statement) -> list[Relation]:
     return relations
 
 
-@derived_from("rules.toml")
+@derived_from("lexicon.toml")
 def _point_gaps() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
     """Gaps of "由A%提高到B%，提高C个百分点" and "B%，比上年（A%）提高C个百分点"."""
-    v = rules_data()["vocabulary"]["growth"]
+    v = lexicon()["vocabulary"]["growth"]
     verbs = alternation(v["rise"] + v["fall"])
     to = regex.compile(rf"\s*(?:{verbs})(?:到|至)\s*")
     than = regex.compile(

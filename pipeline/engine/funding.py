@@ -14,10 +14,9 @@ from decimal import Decimal
 
 import regex
 
-from pipeline.data import derived_from
+from pipeline.data import derived_from, lexicon
 from pipeline.engine.findings import Finding, finding, fmt
 from pipeline.engine.reading import Statement, Token, alternation
-from pipeline.engine.rules import rules_data
 
 
 @dataclass
@@ -32,9 +31,9 @@ class Rate:
     end: int
 
 
-@derived_from("rules.toml")
+@derived_from("lexicon.toml")
 def _patterns() -> dict[str, regex.Pattern]:
-    v = rules_data()["vocabulary"]
+    v = lexicon()["vocabulary"]
     growth = v["growth"]
     verbs = alternation(growth["rise"] + growth["rise_rate"] + ["增"])
     falls = alternation(growth["fall"] + growth["fall_rate"] + ["减"])

@@ -13,9 +13,8 @@ from decimal import Decimal
 
 import regex
 
-from pipeline.data import derived_from
+from pipeline.data import derived_from, lexicon
 from pipeline.document import Document
-from pipeline.engine.rules import rules_data
 from pipeline.extract.mentions import label_after, label_before
 from pipeline.extract.quantities import Quantity
 from pipeline.extract.text import (
@@ -26,17 +25,16 @@ from pipeline.extract.text import (
 )
 from pipeline.extract.text import statements as text_statements
 
-_TARGET = regex.compile(
-    r"到\s*20\d{2}\s*年|力争|争取|目标|预计|计划(?:到|在|于)|将(?:达到|提高|提升|增加|新增|建成)|确保|拟|预期|规划到"
-)
+_TARGET = regex.compile("|".join(lexicon()["targets"]["statement"]))
 
 
-@derived_from("rules.toml")
-def _category_terms() -> list[tuple[str, str]]:
-    """(term, dimension) pairs, longest term first (so 基本达标 wins over 达标)."""
-    dims = rules_data()["vocabulary"]["dimensions"]
+@derived_from("lexicon.toml")
+def _category_terms() -> list[tuple[str, str, regex.Pattern]]:
+    """(term, dimension, pattern) triples, longest term first (so 基本达标 wins over 达标)."""
+    dims = lexicon()["vocabulary"]["dimensions"]
     pairs = [(term, dim) for dim, terms in dims.items() for term in terms]
-    return sorted(pairs, key=lambda p: len(p[0]), reverse=True)
+    ordered = sorted(pairs, key=lambda p: len(p[0]), reverse=True)
+    return [(term, dim, regex.compile(regex.escape(term))) for term, dim in ordered]
 
 
 # --------------------------------------------------------------------------------------------
@@ -175,7 +173,7 @@ def _label(text: str, floor: int, prev_end: int, q: Quantity, limit: int) -> str
     """The noun phrase naming a number: the clause before it (an aside in brackets dropped),
     or the noun after its unit when the number comes first (56所达标, 1所初中)."""
     start = max(floor, prev_end)
-    head = regex.sub(r"[（(][^（()）]{0,20}[)）]\s*$", "", text[start : q.start])
+    head = _TRAILING_ASIDE.sub("", text[start : q.start])
     return label_before(text[: start + len(head)], start, start + len(head)) or _after_label(
         text, q, limit
     )
@@ -194,7 +192,7 @@ def same_kind(a: Quantity, b: Quantity, label_a: str = "", label_b: str = "") ->
     ua, ub = _unit_class(a), _unit_class(b)
     if ua == ub:
         return True
-    school = set(rules_data()["vocabulary"]["school_words"])
+    school = set(lexicon()["vocabulary"]["school_words"])
     pair = {a.base_unit, b.base_unit}
     if pair <= {"所", "个", "校"}:
         return any(w in label_a for w in school) and any(w in label_b for w in school)
@@ -203,7 +201,7 @@ def same_kind(a: Quantity, b: Quantity, label_a: str = "", label_b: str = "") ->
 
 def _unit_class(q: Quantity) -> str:
     unit = q.base_unit
-    for group in rules_data()["vocabulary"]["unit_groups"]:
+    for group in lexicon()["vocabulary"]["unit_groups"]:
         if unit in group:
             return group[0]
     return unit
@@ -213,8 +211,8 @@ def category_key(label: str) -> dict[str, frozenset[str]]:
     """Category terms a label names, by dimension; a longer term hides the terms inside it."""
     found: dict[str, set[str]] = {}
     taken: list[tuple[int, int]] = []
-    for term, dim in _category_terms():
-        for m in regex.finditer(regex.escape(term), label):
+    for term, dim, pattern in _category_terms():
+        for m in pattern.finditer(label):
             if any(s <= m.start() < e for s, e in taken):
                 continue
             taken.append((m.start(), m.end()))
@@ -240,7 +238,7 @@ def exhaustive(labels: list[str]) -> bool:
     """Are the parts named in a dimension reports list in full (levels, ownership…)?"""
     keys = [category_key(lb) for lb in labels]
     common = set.intersection(*(set(k) for k in keys))
-    return bool(common & set(rules_data()["vocabulary"]["exhaustive_dimensions"]))
+    return bool(common & set(lexicon()["vocabulary"]["exhaustive_dimensions"]))
 
 
 def partition_prefix(labels: list[str]) -> int:
@@ -260,6 +258,9 @@ _GENERIC = regex.compile(
     r"总数|总额|总量|总计|人数|数量|全区|全县|全市|全部|的|数|总|共|合计|实际|现有"
 )
 
+_TRAILING_ASIDE = regex.compile(r"[（(][^（()）]{0,20}[)）]\s*$")
+_LIST_GAP = regex.compile(r"\s*[、和及与]\s*")
+
 
 def label_similarity(wanted: str, label: str) -> Decimal:
     """Share of the wanted phrase's characters (less generic words) found in a label."""
@@ -277,7 +278,7 @@ def value_lists(stmt: Statement) -> list[list[Token]]:
     for t in stmt.tokens:
         if (
             current
-            and regex.fullmatch(r"\s*[、和及与]\s*", stmt.between(current[-1], t))
+            and _LIST_GAP.fullmatch(stmt.between(current[-1], t))
             and (t.q.unit == current[-1].q.unit)
         ):
             current.append(t)

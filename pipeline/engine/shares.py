@@ -12,6 +12,7 @@ from decimal import Decimal, localcontext
 
 import regex
 
+from pipeline.data import lexicon
 from pipeline.engine.arithmetic import (
     HUNDRED,
     Range,
@@ -35,7 +36,6 @@ from pipeline.engine.reading import (
     usable,
     value_lists,
 )
-from pipeline.engine.rules import rules_data
 from pipeline.extract.quantities import Quantity
 
 _SHARE_AFTER_PART = regex.compile(
@@ -92,7 +92,7 @@ def percent_relations(stmt: Statement, sums: list[Relation]) -> list[Relation]:
 
 
 def _is_gross(stmt: Statement, t: Token) -> bool:
-    gross = rules_data()["vocabulary"]["gross_rates"]
+    gross = lexicon()["vocabulary"]["gross_rates"]
     return any(w in stmt.clause_before(t.start) for w in gross)
 
 

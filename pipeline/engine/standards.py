@@ -10,12 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pipeline.catalog import Standard, load_catalog
+from pipeline.data import lexicon
 from pipeline.document import Document
 from pipeline.engine.findings import Finding, finding, fmt
 from pipeline.extract.indicators import IndicatorValue
 from pipeline.labels import LEVEL_LABEL
 
 CLAIMS_MET = ("达标",)
+_LOWER_BOUNDS = frozenset(lexicon()["qualifiers"]["lower_bounds"])
 UNSTATED = "未写明"
 
 
@@ -55,16 +57,7 @@ def meets_standard(item: IndicatorValue, standard) -> bool | None:
             if standard.unit and q.unit != standard.unit and q.scale != 1
             else q.value
         )
-        if q.qualifier in (
-            "以上",
-            "超过",
-            "不低于",
-            "不少于",
-            "高于",
-            "逾",
-            "余",
-            "多",
-        ) and standard.op in (">=", ">"):
+        if q.qualifier in _LOWER_BOUNDS and standard.op in (">=", ">"):
             return value >= standard.value  # a lower bound at or above the bar meets it
         if q.exact:
             return standard.check(value)

@@ -16,9 +16,13 @@ import regex
 
 from pipeline.catalog import Catalog, Indicator, load_catalog
 from pipeline.document import Document
-from pipeline.extract.figures import Figure, level_of
+from pipeline.extract.figures import Figure
+from pipeline.extract.school_counts import complete_school_counts, own_clause, school_count
 from pipeline.extract.sections import Section, section_at
-from pipeline.extract.text import CLAUSE_MARKS_LIST, bracket_depth, clause_start
+from pipeline.extract.text import bracket_depth
+
+_TEACHING_POINT = regex.compile(r"教学点|校点")
+_RUN_GAP = regex.compile(r"\s*[、，,和及]\s*")
 
 GROUP_WORDS = {
     "resource": ("资源配置",),
@@ -213,7 +217,7 @@ def _read_block(
                 entry("all").cv.setdefault(fig.level, fig)
             continue
         if fig.is_standard or (
-            fig.start < title_end and _STANDARD_WORDS.search(_own_clause(text, fig))
+            fig.start < title_end and _STANDARD_WORDS.search(own_clause(text, fig))
         ):
             if _unit_fits(fig, indicator) and (
                 fig.level in indicator.standards or fig.level == "all"
@@ -224,7 +228,7 @@ def _read_block(
             entry(fig.level).stated_standard = entry(fig.level).stated_standard or fig
             continue
         if _is_school_count(fig):
-            previous_role = _school_count(text, fig, entry, previous_role, previous_fig)
+            previous_role = school_count(text, fig, entry, previous_role, previous_fig)
             previous_fig = fig
             continue
         if fig.quantity.unit == "%" and _is_school_ratio(fig, figures):
@@ -239,7 +243,7 @@ def _read_block(
         entry("all")
     for item in by_level.values():
         item.self_conclusion, item.conclusion_span = conclusion, span
-    _complete_school_counts(by_level)
+    complete_school_counts(by_level)
     return list(by_level.values())
 
 
@@ -261,12 +265,6 @@ def _is_cv(text: str, fig: Figure) -> bool:
     )
 
 
-def _own_clause(text: str, fig: Figure) -> str:
-    """From the last clause break before a figure to its end (its qualifier included)."""
-    start = clause_start(text, fig.sentence.start, fig.start, CLAUSE_MARKS_LIST)
-    return text[start : fig.end]
-
-
 def _in_parentheses(text: str, fig: Figure) -> bool:
     """An aside in parentheses (不含2个50人以下教学点) is never a headline figure."""
     return bracket_depth(text, fig.sentence.start, fig.start) > 0
@@ -274,7 +272,7 @@ def _in_parentheses(text: str, fig: Figure) -> bool:
 
 def _is_school_count(fig: Figure) -> bool:
     unit = fig.quantity.unit
-    return unit == "所" or (unit == "个" and regex.search(r"教学点|校点", fig.label) is not None)
+    return unit == "所" or (unit == "个" and _TEACHING_POINT.search(fig.label) is not None)
 
 
 def _is_value(text: str, fig: Figure, indicator: Indicator) -> bool:
@@ -308,9 +306,7 @@ def _value_levels(text: str, fig: Figure, indicator: Indicator, figures: list[Fi
     """Levels a value speaks for: "小学、初中…均达100%" names both."""
     if {"primary", "junior"} <= set(indicator.standards):
         clause = text[fig.sentence.start : fig.start]
-        if regex.search(
-            r"(?:小学|初中)[^，,；;。]{0,3}(?:小学|初中)[^，,；;。]*(?:均|都|全部)", clause
-        ):
+        if _BOTH_LEVELS.search(clause):
             return ["primary", "junior"]
     return [_value_level(fig, indicator, figures)]
 
@@ -336,7 +332,7 @@ def _value_level(fig: Figure, indicator: Indicator, figures: list[Figure]) -> st
 def _same_run(text: str, first: Figure, later: Figure) -> bool:
     """Values listed as a run (分别为21.5%、21.6%、27.4%): the last one is the latest."""
     gap = text[first.end : later.start]
-    return regex.fullmatch(r"\s*[、，,和及]\s*", gap) is not None and first.label == later.label
+    return _RUN_GAP.fullmatch(gap) is not None and first.label == later.label
 
 
 def _is_school_ratio(fig: Figure, figures: list[Figure]) -> bool:
@@ -347,80 +343,9 @@ def _is_school_ratio(fig: Figure, figures: list[Figure]) -> bool:
     return "达标" in fig.label or (bool(before) and _is_school_count(before[-1]))
 
 
-_TOTAL_LABEL = regex.compile(
-    r"(?:全区|全县|全市|现有|共有|纳入[\p{Han}]{0,12}的?|参评|义务教育|阶段|中小学?|的)*学校(?:\(含校点\)|（含校点）)?"
+_BOTH_LEVELS = regex.compile(
+    r"(?:小学|初中)[^，,；;。]{0,3}(?:小学|初中)[^，,；;。]*(?:均|都|全部)"
 )
-_MEETING_LABEL = regex.compile(r"(?:达到|符合|按照?)[^，,；;。]{0,16}标准")
-_SCHOOL_ROLES = (
-    ("total", r"^(?:小学|初中)?(?:学校)?(?:中|里)?有|^[^，,；;。]{0,6}中有"),
-    ("basic", r"^基本达标"),
-    ("unmet", r"^(?:学校)?(?:不达标|未达标|未达到)"),
-    ("all_meeting", r"^[\p{Han}\d、]{0,16}?(?:100%|全部|均)达标"),
-    ("meeting", r"^(?:学校)?(?:均|全部)?达标"),
-)
-
-
-def _school_count(
-    text: str,
-    fig: Figure,
-    entry: Callable[[str], IndicatorValue],
-    previous_role: str | None,
-    previous: Figure | None,
-) -> str | None:
-    """Read 达标学校23所 / 69所小学中有56所达标 / 13所基本达标 / 不达标小学2所、教学点1个 /
-    25所初中100%达标; a count listed after another (、) shares its role. Returns the role."""
-    clause_end = regex.search(r"[，,；;。]|$", text[fig.end : fig.sentence.end]).start() + fig.end
-    after = text[fig.end : clause_end]
-    role = next((r for r, p in _SCHOOL_ROLES if regex.search(p, after)), None)
-    clause = _own_clause(text, fig)
-    if role is None:
-        if "基本达标" in clause:
-            role = "basic"
-        elif regex.search(r"不达标|未达标|不合格|未达到", clause):
-            role = "unmet"
-        elif "达标" in clause or _MEETING_LABEL.search(clause):
-            role = "meeting"
-        elif _TOTAL_LABEL.fullmatch(fig.label):
-            role = "total"
-        elif previous is not None and regex.fullmatch(
-            r"[、和及]", text[previous.end : fig.start].strip()[:1] or "x"
-        ):
-            role = previous_role
-    item = entry(level_of(after[:4]) or fig.level)  # "69所小学中有…": the level follows the unit
-    count = int(fig.quantity.value)
-    if role == "total":
-        item.schools_total = item.schools_total or count
-    elif role == "basic":
-        item.schools_basic += count
-    elif role == "unmet":
-        item.schools_unmet += count
-    elif role == "all_meeting" and item.schools_total is None:
-        item.schools_total = item.schools_meeting = count
-        item.schools_span = (fig.start, fig.end)
-    elif role == "meeting" and item.schools_meeting is None:
-        item.schools_meeting = count
-        item.schools_span = (fig.start, fig.end)
-    return role
-
-
-def _complete_school_counts(by_level: dict[str, IndicatorValue]) -> None:
-    """Total = meeting + basic + not meeting when the report gives only the parts.
-
-    Unmet schools named by level (不达标初中1所) count toward an overall 达标学校N所."""
-    overall = by_level.get("all")
-    if overall is not None and overall.schools_meeting is not None:
-        for level, item in by_level.items():
-            if level != "all" and item.schools_meeting is None and item.schools_total is None:
-                overall.schools_unmet += item.schools_unmet
-                overall.schools_basic += item.schools_basic
-                item.schools_unmet = item.schools_basic = 0
-    for item in by_level.values():
-        if item.schools_meeting is None or item.schools_total is not None:
-            continue
-        if item.schools_unmet or item.schools_basic:
-            item.schools_total = item.schools_meeting + item.schools_unmet + item.schools_basic
-        elif item.school_ratio is not None and item.school_ratio.quantity.value == 100:
-            item.schools_total = item.schools_meeting
 
 
 def _conclusion(

@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 import regex
 
 from pipeline.catalog import load_catalog
-from pipeline.data import derived_from
+from pipeline.data import derived_from, lexicon
 from pipeline.document import Document, Span
 from pipeline.extract.quantities import Quantity
 from pipeline.extract.text import LABEL_BREAK, bracket_depth, clause_start
+
+_RUN_GAP = regex.compile(r"\s*[、，,和及]\s*")
+_NOUN_AFTER = regex.compile(r"\s*([\p{Han}]{1,12}?)(?=[，,；;。、（(）)]|$)")
 
 # Connectives between a label and its number, stripped from the end of a label.
 _TRAILING = regex.compile(
@@ -32,16 +35,13 @@ _LEADING = regex.compile(
 )
 _RESPECTIVELY = regex.compile(r"分别")
 _YEAR = regex.compile(r"(?<![\d.])((?:19|20)\d{2})\s*(?:年|学年|年度)")
-_TARGET = regex.compile(
-    r"到\s*20\d{2}\s*年|力争|争取|目标|预计|计划(?:到|在|于)|将(?:达到|提高|提升|增加|新增|建成)|确保.{0,12}达到|"
-    r"保持在|提高到|提升到|逐步|推动.{0,8}达到|实现.{0,6}全覆盖|确保|是否"
-)
+_TARGET = regex.compile("|".join(lexicon()["targets"]["mention"]))
 _STANDARD = regex.compile(
     r"^\s*(?:评估)?标准\s*[:：]|国家(?:规定|要求|标准)|要求.{0,20}(?:不低于|不超过|达到|以上|以下)|"
     r"不低于|不少于|不超过|不高于|不小于|不大于|[≥≤]"
 )
 # Qualifiers that state a norm rather than a measurement (不低于6000元, 不超过45人).
-NORM_QUALIFIERS = frozenset(["不低于", "不少于", "不超过", "不高于", "不小于", "不大于", "不多于"])
+NORM_QUALIFIERS = frozenset(lexicon()["qualifiers"]["norm"])
 _STANDARD_HEAD = regex.compile(r"\s*(?:评估|国家|认定)?标准\s*[:：]")
 MAX_LABEL = 24
 
@@ -72,7 +72,7 @@ def level_words() -> list[tuple[str, str]]:
     """(word, level) pairs from the catalog, longest first, for primary/junior only."""
     levels = load_catalog().levels
     pairs = [(w, lv) for w, lv in levels.items() if lv in ("primary", "junior")]
-    pairs += [("小学生", "primary"), ("初中生", "junior"), ("中学", "junior")]
+    pairs += list(lexicon()["levels"]["extra"].items())
     return sorted(pairs, key=lambda p: len(p[0]), reverse=True)
 
 
@@ -170,26 +170,31 @@ def _run_after(text: str, figures: list[Mention], i: int) -> list[Mention]:
     run = [figures[i]]
     for nxt in figures[i + 1 :]:
         gap = text[run[-1].end : nxt.start]
-        if not regex.fullmatch(r"\s*[、，,和及]\s*", gap):
+        if not _RUN_GAP.fullmatch(gap):
             break
         run.append(nxt)
     return run
 
 
 def _levels_in_order(text: str) -> list[str]:
-    words = "|".join(regex.escape(w) for w, _ in level_words())
     lookup = dict(level_words())
-    return [lookup[m.group()] for m in regex.finditer(words, text)]
+    return [lookup[m.group()] for m in _level_patterns()[0].finditer(text)]
 
 
 def _strip_level_list(text: str) -> str:
+    return _level_patterns()[1].sub("", text)
+
+
+@derived_from("catalog.toml")
+def _level_patterns() -> tuple[regex.Pattern, regex.Pattern]:
+    """Any level word, and a list of level words (小学、初中), built once from the catalog."""
     words = "|".join(regex.escape(w) for w, _ in level_words())
-    return regex.sub(rf"(?:{words})(?:\s*[、和及]\s*(?:{words}))+", "", text)
+    return regex.compile(words), regex.compile(rf"(?:{words})(?:\s*[、和及]\s*(?:{words}))+")
 
 
 def label_after(text: str, pos: int, limit: int) -> str:
     """For "26所学校" style, the noun after the unit."""
-    m = regex.match(r"\s*([\p{Han}]{1,12}?)(?=[，,；;。、（(）)]|$)", text[pos:limit])
+    m = _NOUN_AFTER.match(text[pos:limit])
     return m.group(1) if m else ""
 
 
@@ -215,7 +220,7 @@ def _year(text: str, sentence: Span, q: Quantity) -> int | None:
     return years[-1] if years else None
 
 
-_BOUNDS = ("以上", "不低于", "不少于", "以下", "不超过", "以内", "达到")
+_BOUNDS = tuple(lexicon()["qualifiers"]["plan_bounds"])
 PLAN_KINDS = ("implementation_plan", "research_report")
 
 

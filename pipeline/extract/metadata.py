@@ -39,6 +39,23 @@ _YEAR = regex.compile(r"(?<![\d.])((?:19|20)\d{2})\s*(?:年|学年)")
 _ORG_LINE = regex.compile(
     r"^[\p{Han}（）()]{4,40}(?:人民政府|教育委员会|教委|教育局|教育体育局|教体局|领导小组|办公室|政府)$"
 )
+_SPACES = regex.compile(r"\s+")
+_SENTENCE_MARK = regex.compile(r"[。；]")
+_QUALITY = regex.compile(r"优质均衡")
+_BASIC = regex.compile(r"基本均衡")
+_COMBINED_CV = regex.compile(r"综合差异系数")
+_PUBLISHER_HEAD = regex.compile(r"^([\p{Han}]{2,20}?(?:人民政府|教育委员会|教委|教育局))")
+_TITLE_LEAD = regex.compile(r"^(?:中共|中国共产党|关于|印发|转发|开展|做好)+")
+_ONE_CHAR_PLACE = regex.compile(r"[\p{Han}]{1}(?:区|县|市)")
+_TITLE_YEAR = regex.compile(r"((?:19|20)\d{2})\s*年")
+_DATE_LINE = regex.compile(
+    r"(?:发布|日期|时间)\s*[:：]?\s*((?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2})"
+)
+_PLACE_REST = regex.compile(
+    r"^(?:[\p{Han}]{2,3}?省)?(?:[\p{Han}]{2,4}?(?:市|州|盟|地区))?(?P<rest>[\p{Han}]{2,}(?:"
+    + _ZONE
+    + r"|自治县|自治旗|区|县|旗|市))$"
+)
 
 
 def extract_metadata(doc: Document) -> dict:
@@ -68,13 +85,13 @@ def find_title(doc: Document) -> str | None:
         doc.text[b.start : b.end] for b in doc.blocks[:25] if b.kind in ("heading", "paragraph")
     ]
     for line in lines:
-        clean = regex.sub(r"\s+", "", line)
+        clean = _SPACES.sub("", line)
         if (
             6 <= len(clean) <= 80
             and _TITLE_WORDS.search(clean)
-            and not regex.search(r"[。；]", clean[:-1])
+            and not _SENTENCE_MARK.search(clean[:-1])
         ):
-            if declared and (clean in regex.sub(r"\s+", "", declared)):
+            if declared and (clean in _SPACES.sub("", declared)):
                 return declared
             return clean
     return declared
@@ -102,8 +119,8 @@ def classify_kind(title: str, text: str) -> str:
 
 def _balance_kind(text: str) -> str:
     """基本 or 优质均衡 by the framework the text reports against; 均衡 alone is the older one."""
-    quality = len(regex.findall(r"优质均衡", text))
-    basic = len(regex.findall(r"基本均衡", text)) + len(regex.findall(r"综合差异系数", text))
+    quality = len(_QUALITY.findall(text))
+    basic = len(_BASIC.findall(text)) + len(_COMBINED_CV.findall(text))
     if quality > basic:
         return "quality_balance_self_assessment"
     return "basic_balance_self_assessment" if basic or "均衡" in text else "other"
@@ -116,9 +133,7 @@ def _published(doc: Document) -> str | None:
         if value:
             return value
     head = doc.text[:600]
-    m = regex.search(
-        r"(?:发布|日期|时间)\s*[:：]?\s*((?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2})", head
-    )
+    m = _DATE_LINE.search(head)
     if m:
         return iso_date(m.group(1))
     tail = doc.text[-400:]
@@ -148,7 +163,7 @@ def _letterhead_org(doc: Document) -> str | None:
 
 
 def _title_org(title: str | None) -> str | None:
-    m = regex.match(r"^([\p{Han}]{2,20}?(?:人民政府|教育委员会|教委|教育局))", title or "")
+    m = _PUBLISHER_HEAD.match(title or "")
     return m.group(1) if m else None
 
 
@@ -241,7 +256,7 @@ def _zones(text: str, places: Gazetteer) -> list[str]:
 
 
 def _district(text: str) -> str | None:
-    for m in _DISTRICT.finditer(regex.sub(r"\s+", "", text)):
+    for m in _DISTRICT.finditer(_SPACES.sub("", text)):
         name = _strip_prefixes(m["name"])
         if _valid_name(name):
             return name
@@ -260,15 +275,10 @@ def _valid_name(name: str) -> bool:
 
 def _strip_prefixes(name: str) -> str:
     """重庆市江北区 → 江北区; 中共重庆市大足区 → 大足区; keep 万盛经开区 whole."""
-    name = regex.sub(r"^(?:中共|中国共产党|关于|印发|转发|开展|做好)+", "", name)
-    m = regex.match(
-        r"^(?:[\p{Han}]{2,3}?省)?(?:[\p{Han}]{2,4}?(?:市|州|盟|地区))?(?P<rest>[\p{Han}]{2,}(?:"
-        + _ZONE
-        + r"|自治县|自治旗|区|县|旗|市))$",
-        name,
-    )
+    name = _TITLE_LEAD.sub("", name)
+    m = _PLACE_REST.match(name)
     rest = m["rest"] if m else name
-    return rest if not regex.fullmatch(r"[\p{Han}]{1}(?:区|县|市)", rest) else name
+    return rest if not _ONE_CHAR_PLACE.fullmatch(rest) else name
 
 
 def _frequent_district(text: str) -> str | None:
@@ -302,7 +312,7 @@ def _region_from_text(text: str) -> tuple[str | None, str | None]:
 def _report_year(meta: dict, text: str) -> int | None:
     if meta["published"]:
         return int(meta["published"][:4])
-    m = regex.search(r"((?:19|20)\d{2})\s*年", meta["title"] or "")
+    m = _TITLE_YEAR.search(meta["title"] or "")
     if m:
         return int(m.group(1))
     years = [int(y) for y in _YEAR.findall(text)]

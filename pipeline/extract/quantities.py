@@ -16,136 +16,20 @@ from functools import cache
 import cn2an
 import regex
 
+from pipeline.data import lexicon
+
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 
-# Units, longest first. Money and magnitude-carrying units keep the report's own wording.
-UNITS = [
-    "个百分点",
-    "平方公里",
-    "平方米",
-    "万平方米",
-    "亿元",
-    "万元",
-    "千元",
-    "元",
-    "万人次",
-    "人次",
-    "万人",
-    "万名",
-    "万户",
-    "万册",
-    "万台",
-    "万间",
-    "学时",
-    "课时",
-    "小时",
-    "人",
-    "名",
-    "位",
-    "所",
-    "个",
-    "间",
-    "份",
-    "班",
-    "次",
-    "项",
-    "台",
-    "册",
-    "套",
-    "件",
-    "户",
-    "座",
-    "栋",
-    "亩",
-    "公里",
-    "千米",
-    "米",
-    "张",
-    "篇",
-    "本",
-    "门",
-    "节",
-    "岁",
-    "天",
-    "周",
-    "倍",
-    "万",
-    "亿",
-    "㎡",
-    "%",
-    "‰",
-]
-# Units a Chinese numeral may carry (一所学校, 两万人, 三成); others are too often words (一是, 五育).
-CN_UNITS = set(
-    [
-        "所",
-        "人",
-        "名",
-        "位",
-        "间",
-        "份",
-        "班",
-        "个",
-        "万",
-        "亿",
-        "元",
-        "万元",
-        "亿元",
-        "万人",
-        "倍",
-        "台",
-        "册",
-        "户",
-        "座",
-        "栋",
-        "亩",
-        "次",
-        "人次",
-    ]
-)
+_LEXICON = lexicon()
+# Units (longest first), the units a Chinese numeral may carry, and the qualifiers before and
+# after a number with the direction of the bound each states: pipeline/data/lexicon.toml.
+UNITS = list(_LEXICON["units"]["all"])
+CN_UNITS = set(_LEXICON["units"]["chinese_numeral"])
 PER_SUFFIX = r"(?:/(?:生/年|生·年|人/年|生|人|班|校|年|平方米))"
-
-QUALIFIERS_BEFORE = [
-    "未超过",
-    "没有超过",
-    "未达到",
-    "不到",
-    "不小于",
-    "不大于",
-    "不多于",
-    "不低于",
-    "不少于",
-    "不超过",
-    "不高于",
-    "不足",
-    "超过",
-    "高于",
-    "低于",
-    "少于",
-    "多于",
-    "大于",
-    "小于",
-    "达到",
-    "约",
-    "近",
-    "逾",
-    "超",
-    "过",
-    "将近",
-    "接近",
-    "大约",
-]
-QUALIFIERS_AFTER = ["以上", "以下", "以内", "左右", "余", "多", "上下", "之多", "强", "弱"]
+QUALIFIERS_BEFORE = list(_LEXICON["qualifiers"]["before"])
+QUALIFIERS_AFTER = list(_LEXICON["qualifiers"]["after"])
 # qualifier → direction of the bound it states: ">=" lower bound, "<=" upper bound, "~" approximate
-QUALIFIER_SENSE = {
-    "未超过": "<=", "没有超过": "<=", "未达到": "<", "不到": "<",
-    "不低于": ">=", "不少于": ">=", "不小于": ">=", "不大于": "<=", "不多于": "<=", "超过": ">", "高于": ">", "多于": ">", "大于": ">", "逾": ">",
-    "超": ">", "过": ">", "以上": ">=", "余": ">", "多": ">", "之多": ">=", "强": ">",
-    "不超过": "<=", "不高于": "<=", "不足": "<", "低于": "<", "少于": "<", "小于": "<",
-    "以下": "<=", "以内": "<=", "近": "<", "将近": "<", "接近": "<", "弱": "<",
-    "约": "~", "大约": "~", "左右": "~", "上下": "~",
-    "达到": "=",
-}  # fmt: skip
+QUALIFIER_SENSE = dict(_LEXICON["qualifiers"]["sense"])
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN = rf"[{CN_DIGITS}点]+"
@@ -243,6 +127,9 @@ _MASKS: tuple[tuple[str, str], ...] = (
     ),
     ("version", r"(?<![\d.])\d+\.\d+(?=\s*(?:版|时代|工程|培训|平台|系统))"),
 )
+
+_DECIMAL_TAIL = regex.compile(r"\s*\.\d")
+_RATIO_COLON = regex.compile(r"\s*[:：]\s*")
 
 
 @cache
@@ -368,11 +255,11 @@ def _plausible_arabic(m: regex.Match, text: str, raw: str, unit: str) -> bool:
     if unit:
         return True
     # unit-less: coefficients and indices ("差异系数为0.24") — a decimal, not a code or version
-    return "." in raw and not regex.match(r"\s*\.\d", text[e:])
+    return "." in raw and not _DECIMAL_TAIL.match(text[e:])
 
 
 def _ratio(m: regex.Match, text: str) -> Quantity | None:
-    parts = [_decimal(p.replace(",", "")) for p in regex.split(r"\s*[:：]\s*", m["ratio"])]
+    parts = [_decimal(p.replace(",", "")) for p in _RATIO_COLON.split(m["ratio"])]
     if any(p is None for p in parts):
         return None
     context = text[max(0, m.start() - 8) : m.start()]

@@ -26,6 +26,8 @@ HEADING_PATTERNS: tuple[tuple[int, str], ...] = (
 _HEADING = regex.compile(
     "|".join(f"(?P<l{level}_{i}>{p})" for i, (level, p) in enumerate(HEADING_PATTERNS))
 )
+
+_TO_CLAUSE_END = regex.compile(r"[^。；;]*")
 MAX_TITLE = 60
 
 
@@ -78,7 +80,7 @@ def _heading(text: str, start: int, end: int) -> tuple[int, str, str, int] | Non
         return None
     level = int(next(k for k, v in m.groupdict().items() if v)[1:].split("_")[0])
     rest = line[m.end() :]
-    clause = regex.match(r"[^。；;]*", rest).group()
+    clause = _TO_CLAUSE_END.match(rest).group()
     title = clause.strip(" :：")
     if len(title) > MAX_TITLE and level < 5:
         return None  # a long first clause is prose that happens to start with a number

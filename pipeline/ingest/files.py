@@ -34,6 +34,8 @@ _HTML_START = regex.compile(
     rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p)\b",
     regex.I | regex.S,
 )
+
+_ANY_TEXT = regex.compile(r"[\p{Han}\p{L}\d]")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SUPPORTED_SUFFIXES = {
     ".txt",
@@ -175,7 +177,7 @@ def assemble(doc: Document, extraction: Extraction) -> Document:
     doc.source_text = "\n".join(source_parts)
     doc.sentences = sentences(doc.text)
     doc.pages = _pages(doc.blocks)
-    if doc.status == "ok" and not regex.search(r"[\p{Han}\p{L}\d]", doc.text):
+    if doc.status == "ok" and not _ANY_TEXT.search(doc.text):
         doc.status = "empty"
         doc.error = "没有提取到正文内容（页面可能只有脚本或导航，正文由JavaScript加载）"
     return doc

@@ -76,6 +76,9 @@ def extract_metadata(doc: Document) -> dict:
     )
     district, city, province = locate(meta["title"] or "", head, doc.text, meta["publisher"] or "")
     meta.update(district=district, city=city, province=province)
+    meta["inferred"] = inferred_keys(
+        meta, " ".join([meta["title"] or "", meta["publisher"] or "", doc.text])
+    )
     meta["report_year"] = _report_year(meta, doc.text)
     return meta
 
@@ -215,13 +218,59 @@ def _frequent_district(text: str) -> str | None:
 
 
 def _resolve(district: str, context: str) -> tuple[str, str] | None:
+    """Province and city of a district through the gazetteer.
+
+    A name several counties share (鼓楼区: 开封、南京、福州、徐州; 江北区: 重庆、宁波) is resolved
+    only when the context names its province or city; otherwise it stays unknown rather than
+    guessed.
+    """
     transform = _gazetteer()
     frame = transform([context + " " + district, district])
     for _, row in frame.iterrows():
         province, city, area = row.get("省"), row.get("市"), row.get("区")
         if isinstance(area, str) and area == district and isinstance(province, str):
-            return province, _city(province, city)
+            city = _city(province, city)
+            if _homonyms(district) > 1 and not _named(context, province, city):
+                return None
+            return province, city
     return None
+
+
+@cache
+def _county_names() -> Counter:
+    """How many counties of the country bear each name (cpca's own table)."""
+    from importlib import resources
+
+    table = resources.files("cpca.resources").joinpath("adcodes.csv").read_text("utf-8")
+    names = Counter()
+    for line in table.splitlines()[1:]:
+        adcode, name = line.split(",")[:2]
+        if adcode[4:6] == "00" or adcode[6:] != "000000":
+            continue  # 12-digit codes: province PP0000…, city PPCC00…, county PPCCDD000000
+        names[name] += 1
+    return names
+
+
+def _homonyms(district: str) -> int:
+    return _county_names().get(district, 0)
+
+
+def _named(text: str, province: str, city: str | None) -> bool:
+    """The text itself names the province or the city (重庆市, 福建省, 福州市, or 福州)."""
+    names = {
+        province,
+        province.removesuffix("省").removesuffix("市"),
+        city or "",
+        (city or "").removesuffix("市"),
+    }
+    return any(len(n) >= 2 and n in text for n in names)
+
+
+def inferred_keys(meta: dict, text: str) -> list[str]:
+    """City and province that the gazetteer supplied but the document never names."""
+    return [
+        key for key in ("city", "province") if meta.get(key) and not _named(text, meta[key], None)
+    ]
 
 
 def _city(province: str, city) -> str:
@@ -244,6 +293,12 @@ def _region_from_text(text: str) -> tuple[str | None, str | None]:
 
 
 def _report_year(meta: dict, text: str) -> int | None:
+    """The year the report speaks for: "2024年度" in its title or opening, else the publication
+    year (a 2024年度 report is often published in 2025), else a year in the title or text."""
+    for source in (meta["title"] or "", text[:1500]):
+        m = regex.search(r"(?<![\d.])((?:19|20)\d{2})\s*年度", source)
+        if m:
+            return int(m.group(1))
     if meta["published"]:
         return int(meta["published"][:4])
     m = regex.search(r"((?:19|20)\d{2})\s*年", meta["title"] or "")

@@ -39,6 +39,7 @@ EXAMPLES = {
   edu-audit run corpus/crawl -o out/crawl --workers 2 --no-progress
   edu-audit run corpus/crawl -o out/yubei --district 渝北区 --district 江北区""",
     "review": """示例（问题编号见工作簿“问题清单”或网页报告，写前几位即可）：
+  edu-audit review out/demo                       列出全部问题、编号与复核状态
   edu-audit review out/demo 3f2a9c1b0d4e --confirm
   edu-audit review out/demo 3f2a9c1b0d4e --dismiss --note "分母为另一口径" --reviewer 张三
   edu-audit review out/demo 3f2a9c1b0d4e --reopen
@@ -125,8 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     review = command("review", "复核一条问题：确认、排除或重新打开，结论在下次运行时进入全部输出")
     review.add_argument("out", metavar="输出目录", help="edu-audit run 的输出目录")
-    review.add_argument("finding_id", metavar="问题编号", help="问题编号（可只写前几位）")
-    decision = review.add_mutually_exclusive_group(required=True)
+    review.add_argument("finding_id", nargs="?", metavar="问题编号",
+                        help="问题编号（可只写前几位）；不写则列出全部问题及其编号")  # fmt: skip
+    decision = review.add_mutually_exclusive_group()
     decision.add_argument("--confirm", dest="decision", action="store_const", const="confirmed",
                           help="确认：这是报告的问题")  # fmt: skip
     decision.add_argument("--dismiss", dest="decision", action="store_const", const="dismissed",
@@ -273,6 +275,16 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     if not Path(args.out).is_dir():
         return usage_error(f"找不到输出目录 {args.out}")
+    if args.finding_id is None:
+        from pipeline.review import list_findings
+
+        try:
+            print("\n".join(list_findings(Path(args.out))))
+        except ReviewError as exc:
+            return usage_error(str(exc))
+        return EXIT_OK
+    if args.decision is None:
+        return usage_error("请给出 --confirm、--dismiss 或 --reopen 之一")
     try:
         entry = record(Path(args.out), args.finding_id, args.decision, args.note, args.reviewer)
     except ReviewError as exc:

@@ -169,6 +169,34 @@ def find_finding(out_dir: Path, finding_id: str) -> tuple[dict, dict]:
     return result, finding
 
 
+def list_findings(out_dir: Path) -> list[str]:
+    """One line per finding of the last run: id, review state, district, rule, message."""
+    database = Path(out_dir) / "audit.sqlite"
+    if not database.is_file():
+        raise ReviewError(
+            f"{out_dir} 中没有 audit.sqlite：请先运行 edu-audit run 语料目录 -o {out_dir}"
+        )
+    con = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT f.finding_id, f.review, d.district, f.rule, f.severity, f.message "
+            "FROM findings f JOIN documents d USING (doc_id) "
+            "ORDER BY d.district, d.path, f.evidence_start"
+        ).fetchall()
+    except sqlite3.Error as exc:
+        raise ReviewError(f"无法读取 {database}（{exc}）：请重新运行 edu-audit run") from exc
+    finally:
+        con.close()
+    from outputs.rule_docs import rule_name
+    from pipeline.labels import SEVERITY_LABEL
+
+    return ["问题编号      复核    区县  严重程度  规则：说明"] + [
+        f"{fid}  {STATE_LABEL.get(state or 'open', state)}  {district or '—'}  "
+        f"{SEVERITY_LABEL.get(sev, sev)}  {rule_name(rule)}：{message}"
+        for fid, state, district, rule, sev, message in rows
+    ]
+
+
 def record(
     out_dir: Path, finding_id: str, decision: str, note: str | None, reviewer: str | None
 ) -> Decision:
@@ -197,6 +225,10 @@ def record(
             con.execute("DELETE FROM reviews WHERE finding_id = ?", (entry.finding_id,))
             if decision != "open":
                 con.execute(INSERT_REVIEW, review_row(entry))
+            con.execute(
+                "UPDATE findings SET review = ?, review_note = ? WHERE finding_id = ?",
+                (decision, entry.note if decision != "open" else None, entry.finding_id),
+            )
     finally:
         con.close()
     return entry

@@ -173,4 +173,26 @@ def test_review_command_errors_are_usage_errors_in_chinese(reviewed, tmp_path, c
     assert main(["review", str(tmp_path), "ffffffffffff", "--dismiss"]) == 2
     assert "请先运行 edu-audit run" in capsys.readouterr().err
     assert main(["review", str(out), "ffff"]) == 2  # no decision given
-    assert "须给出以下参数之一" in capsys.readouterr().err
+    assert "--dismiss" in capsys.readouterr().err
+
+
+def test_review_without_an_id_lists_every_finding_with_its_state(reviewed, capsys) -> None:
+    _, out, ids = reviewed
+    assert main(["review", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    listed = {line.split()[0]: line for line in lines[1:]}
+    assert len(listed) == len(rows_by_id(out))
+    assert "已确认" in listed[ids["dz_sum"]] and "分项之和与合计不符" in listed[ids["dz_sum"]]
+
+
+def test_district_option_restricts_a_run(reviewed, tmp_path, capsys) -> None:
+    corpus, _, _ = reviewed
+    out = tmp_path / "out"
+    assert main(["run", str(corpus), "-o", str(out), "--district", "大足区", "--no-progress", "--workers", "1"]) == 0  # fmt: skip
+    districts = {json.loads(line)["meta"]["district"] for line in (out / "documents.jsonl").open()}
+    assert districts == {"大足区"}
+    assert [p.name for p in (out / "report" / "district").iterdir()] == ["大足区.html"]
+    capsys.readouterr()
+    assert main(["run", str(corpus), "-o", str(out), "--district", "渝北", "--no-progress"]) == 0
+    said = capsys.readouterr().out
+    assert "没有区县为 渝北 的文档" in said and "大足区" in said and "江北区" in said

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from outputs.report.highlight import finding_span, fmt_number, highlight
 from outputs.report.htmlpage import asset, page
-from outputs.rule_docs import RULES_PAGE, rule_anchor, rule_name
+from outputs.rule_docs import RULES_PAGE, all_rules, rule_anchor, rule_name
 from pipeline.labels import (
     KIND_LABEL,
     LEVEL_LABEL,
@@ -105,6 +105,8 @@ def _meta(result: Mapping[str, Any]) -> str:
 def rule_link(rule: Any, prefix: str = "") -> str:
     """The rule's Chinese name linking to its explanation, with the id beside it."""
     rule = str(rule or "")
+    if rule not in all_rules():  # a rule this version does not know: no link to nowhere
+        return f'<span class="rule">{escape(rule)}</span>'
     return (
         f'<a class="rule-link" href="{prefix}{RULES_PAGE}#{escape(rule_anchor(rule))}">'
         f'{escape(rule_name(rule))}</a> <span class="rule">{escape(rule)}</span>'

@@ -6,13 +6,14 @@ level) across districts with the national standard drawn in, and a table linking
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from html import escape
 from typing import Any
 
-from outputs.report.charts import Row, Segment, Threshold, bar_chart
+from outputs.report.charts import Dot, Row, Segment, Strip, Threshold, bar_chart, strip_chart
 from outputs.report.docpage import (
     district_href,
     link,
@@ -249,12 +250,46 @@ def _indicator_charts(
     def key(k: tuple[str, str]) -> tuple[int, str, int]:
         return order.get(k[0], 1 << 30), k[0], levels.index(k[1]) if k[1] in levels else 99
 
-    cards = "".join(
-        _indicator_chart(c, lv, groups[(c, lv)], labels, catalog)
-        for c, lv in sorted(groups, key=key)
-    )
+    ordered = sorted(groups, key=key)
+    cards = "".join(_indicator_chart(c, lv, groups[(c, lv)], labels, catalog) for c, lv in ordered)
     legend = '<p class="muted">绿色：达标；红色：未达标；灰色：无法判断；红色虚线：国家标准。点击条形进入该文档。</p>'
-    return f'<section><h2>指标对比（各区县数值与国家标准）</h2>{legend}<div class="grid">{cards}</div></section>'
+    return (
+        _distribution(ordered, groups, labels, catalog)
+        + f'<section><h2>指标对比（各区县数值与国家标准）</h2>{legend}<div class="grid">{cards}</div></section>'
+    )
+
+
+def _distribution(
+    ordered: list[tuple[str, str]],
+    groups: Mapping[tuple[str, str], list[tuple[Result, Mapping[str, Any]]]],
+    labels: Mapping[str, str],
+    catalog: Catalog,
+) -> str:
+    """Each indicator's spread across districts in one chart: a dot per district, the
+    national standard as a red line, and how many reports miss it."""
+    strips = []
+    for code, level in ordered:
+        entries = groups[(code, level)]
+        threshold, op = _threshold(entries, catalog, code, level)
+        dots, below = [], 0
+        for r, ind in entries:
+            value = _number(ind.get("value"))
+            css = _bar_class(ind, value, threshold, op)
+            below += css == "fail"
+            shown = f"{fmt_number(ind.get('value'))}{ind.get('unit') or ''}"
+            dots.append(Dot(value, css, f"{labels[r['doc_id']]}: {shown}"))
+        name = next((str(i.get("name")) for _, i in entries if i.get("name")), "")
+        with contextlib.suppress(KeyError):
+            name = catalog.indicator(code).short or name
+        title = f"{code} {label(LEVEL_LABEL, level)} {name}"
+        note = f"{len(dots)} 份" + (f"，未达标 {below}" if below else "")
+        strips.append(Strip(title, dots, threshold.value if threshold else None, note))
+    chart = strip_chart(strips, caption="各指标在各区县的分布与国家标准")
+    return (
+        '<section id="distribution"><h2>指标分布（每个点是一份报告，红线为国家标准）</h2>'
+        '<p class="muted">每行按该指标自身的取值范围缩放；绿色达标，红色未达标，灰色无法判断。</p>'
+        f'<div class="card">{chart}</div></section>'
+    )
 
 
 def _documents(results: Sequence[Result], labels: Mapping[str, str]) -> str:

@@ -3,6 +3,7 @@ Ctrl-C during start-up, Chinese help with examples, readable `check` text, `inge
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -49,10 +50,11 @@ def test_check_on_what_it_cannot_read_is_a_usage_error(argument, says, fail_on, 
     assert says in err and "No such file" not in err and "Traceback" not in err
 
 
-def test_check_dash_reads_standard_input() -> None:
-    run = cli("check", "-", "--format", "json", stdin=REPORT)
-    assert run.returncode == 0, run.stderr
-    assert '"rule": "sum_mismatch"' in run.stdout and '"path": "stdin.txt"' in run.stdout
+def test_check_dash_reads_standard_input(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(REPORT.encode("utf-8"))))
+    assert main(["check", "-", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert '"rule": "sum_mismatch"' in out and '"path": "stdin.txt"' in out
 
 
 def test_run_into_an_existing_file_is_a_usage_error(tmp_path, capsys) -> None:
@@ -113,10 +115,12 @@ def test_argparse_errors_are_chinese(capsys) -> None:
     assert "缺少参数：-o/--out" in capsys.readouterr().err
 
 
-def test_check_text_puts_findings_first_with_rule_names_and_line_numbers() -> None:
-    run = cli("check", str(CORPUS_FILES[3]), env={"COLUMNS": "80"})
-    assert run.returncode == 0, run.stderr
-    out = run.stdout
+def test_check_text_puts_findings_first_with_rule_names_and_line_numbers(
+    monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["check", str(CORPUS_FILES[3])]) == 0
+    out = capsys.readouterr().out
     first_finding, table = out.index("分项之和与合计不符 [sum_mismatch]"), out.index("国家指标")
     assert first_finding < table, "findings before the indicator table"
     assert "第5行" in out[first_finding : first_finding + 80]

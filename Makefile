@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench accuracy clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,6 +31,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/ingest.py
+
+accuracy: $(STAMP)
+	$(PY) benchmarks/accuracy.py --verbose
 
 clean:
 	rm -rf $(OUT) .pytest_cache

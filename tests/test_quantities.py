@@ -51,6 +51,8 @@ def read(sentence: str) -> list[tuple[str, str, str | None]]:
         ("辍学率控制在0.5‰以内。", [("0.5", "‰", "以内")]),
         ("在校学生59 人。", [("59", "人", None)]),
         ("在校学生1 493人。", [("1493", "人", None)]),
+        # a row of table cells separated by spaces is not one number
+        ("合计 12 141 3093 人", [("3093", "人", None)]),
     ],
 )
 def test_number_forms(sentence, expected):

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.document import Document
+from pipeline.extract.cvtables import table_coefficients
 from pipeline.extract.figures import Figure, extract_figures
-from pipeline.extract.indicators import IndicatorValue, extract_indicators
+from pipeline.extract.indicators import IndicatorValue, extract_indicators, merge_indicators
 from pipeline.extract.metadata import extract_metadata
 from pipeline.extract.quantities import Quantity, find_quantities
 from pipeline.extract.sections import Section, find_sections
@@ -35,5 +36,8 @@ def extract(doc: Document) -> Extracted:
     sections = find_sections(doc)
     quantities = find_quantities(doc.text)
     figures = extract_figures(doc, quantities, meta.get("kind"), meta.get("report_year"))
-    indicators = extract_indicators(doc, sections, figures, tokenize)
+    indicators = merge_indicators(
+        extract_indicators(doc, sections, figures, tokenize)
+        + table_coefficients(doc, figures, tokenize)
+    )
     return Extracted(meta, sections, quantities, figures, indicators)

@@ -146,7 +146,7 @@ def extract_indicators(
             results.extend(_read_block(doc, section, title_end, code, block_figures, catalog))
     results.extend(_prose_indicators(doc, figures, covered, catalog))
     _apply_combined_cv(doc, results, figures, sections)
-    return _merge(results)
+    return merge_indicators(results)
 
 
 def _section_codes(
@@ -506,7 +506,7 @@ def _apply_combined_cv(
             holder.cv_combined = True
 
 
-def _merge(results: list[IndicatorValue]) -> list[IndicatorValue]:
+def merge_indicators(results: list[IndicatorValue]) -> list[IndicatorValue]:
     """One entry per (code, level): first block wins, later ones fill gaps."""
     merged: dict[tuple[str, str], IndicatorValue] = {}
     for item in results:

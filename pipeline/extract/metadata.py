@@ -8,14 +8,17 @@ name the report gives them, with the province from the site (重庆市人民政�
 
 from __future__ import annotations
 
-import warnings
+import tomllib
 from collections import Counter
 from functools import cache
+from importlib.resources import files
 
 import regex
 
 from extractors.sitemeta import iso_date
 from pipeline.document import META_KEYS, Document
+from pipeline.extract.fold import folded
+from pipeline.extract.places import Gazetteer, gazetteer
 
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 _TITLE_WORDS = regex.compile(r"报告|方案|通知|意见|规划|计划|情况|总结|自评|公告|公示")
@@ -28,36 +31,14 @@ _NOT_DISTRICT = regex.compile(
     r"^(?:全|本|我|城|市辖|该|各|示范|试验|先行|发展|优质均衡发展|均衡发展|社区|校区|园区|片区|城区|学区|地区|辖区|山区|库区|老区)"
 )
 # Words a place name does not contain: a match holding them is a piece of a sentence.
-_PROSE = regex.compile(r"[为的和与及在对把将是了着]|推动|推进|全区|全县|方案|工作")
-_KIND_RULES: tuple[tuple[str, str], ...] = (
-    ("duty_performance_self_assessment", r"履行教育职责|履职.{0,4}自评|教育职责.{0,6}评价"),
-    ("implementation_plan", r"实施方案|行动方案|行动计划|工作方案|推进方案|规划(?!布局)|实施意见"),
-    ("research_report", r"研究报告|调研报告|调查报告|课题"),
-    (
-        "basic_balance_self_assessment",
-        r"基本均衡.{0,20}(?:自查|自评|督导评估)|(?:自查|自评).{0,20}基本均衡",
-    ),
-    (
-        "quality_balance_self_assessment",
-        r"优质均衡.{0,20}(?:自查|自评|督导评估)|(?:自查|自评).{0,20}优质均衡",
-    ),
+_PROSE = regex.compile(
+    r"[为的和与及在对把将是了着年全]|推动|推进|通过|方案|工作|国家|省级|市级|教育|均衡"
 )
-_SELF_ASSESSMENT = regex.compile(r"自查自评|自评报告|自评情况|自查报告")
 _DATE_CN = regex.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _YEAR = regex.compile(r"(?<![\d.])((?:19|20)\d{2})\s*(?:年|学年)")
 _ORG_LINE = regex.compile(
     r"^[\p{Han}（）()]{4,40}(?:人民政府|教育委员会|教委|教育局|教育体育局|教体局|领导小组|办公室|政府)$"
 )
-
-
-@cache
-def _gazetteer():
-    """cpca's transform, imported lazily (it loads its address table on first use)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import cpca
-
-    return cpca.transform
 
 
 def extract_metadata(doc: Document) -> dict:
@@ -106,28 +87,29 @@ def _head_text(doc: Document) -> str:
     return doc.text[:1500]
 
 
+@cache
+def _kind_rules() -> list[tuple[str, regex.Pattern, frozenset[str]]]:
+    data = tomllib.loads(files("pipeline.data").joinpath("kinds.toml").read_text("utf-8"))
+    return [(r["kind"], regex.compile(r["pattern"]), frozenset(r["where"])) for r in data["rule"]]
+
+
 def classify_kind(title: str, text: str) -> str:
-    """Document kind from the title first, then from the body's own words."""
-    for kind, pattern in _KIND_RULES:
-        if regex.search(pattern, title):
-            return kind
-    if _SELF_ASSESSMENT.search(title):
-        return _balance_kind(text)
-    body = text[:3000]
-    for kind, pattern in _KIND_RULES:
-        if regex.search(pattern, body):
-            return kind
+    """Document kind from what the title says it is, then the opening, then the body."""
+    title, text = folded(title), folded(text[:3000])
+    for where, part in (("title", title), ("opening", text[:200]), ("body", text)):
+        for kind, pattern, places in _kind_rules():
+            if where in places and pattern.search(part):
+                return _balance_kind(text) if kind == "balance" else kind
     return "other"
 
 
 def _balance_kind(text: str) -> str:
+    """基本 or 优质均衡 by the framework the text reports against; 均衡 alone is the older one."""
     quality = len(regex.findall(r"优质均衡", text))
     basic = len(regex.findall(r"基本均衡", text)) + len(regex.findall(r"综合差异系数", text))
-    if quality == basic == 0:
-        return "other"
-    return (
-        "quality_balance_self_assessment" if quality >= basic else "basic_balance_self_assessment"
-    )
+    if quality > basic:
+        return "quality_balance_self_assessment"
+    return "basic_balance_self_assessment" if basic or "均衡" in text else "other"
 
 
 def _published(doc: Document) -> str | None:
@@ -177,9 +159,10 @@ def locate(
     title: str, head: str, text: str, publisher: str
 ) -> tuple[str | None, str | None, str | None]:
     """District, city and province from title, head and body, resolved through the gazetteer."""
-    district = (
-        _district(title) or _district(publisher) or _district(head) or _frequent_district(text)
-    )
+    district = _district(title) or _named_subject(title, publisher, text)
+    if district is None:  # names no gazetteer lists (new zones): the report's own wording
+        fallback = _district(publisher) or _district(head) or _frequent_district(text)
+        district = fallback if fallback not in gazetteer().places else None
     province = city = None
     context = " ".join([title, head[:400], publisher])
     resolved = _resolve(district, context) if district else None
@@ -190,12 +173,92 @@ def locate(
     return district, city, province
 
 
+# Weights of where a county name appears: the report's subject is named in its title, its
+# publisher or its opening, and again and again in the body; a county merely mentioned is not.
+_SUBJECT_WEIGHTS = {"title": 6, "publisher": 4, "opening": 2, "cue": 1, "scope": 1}
+_SUBJECT_MIN = 3
+_SUBJECT_CUE = regex.compile(
+    r"人民政府|政府|教育|教体局|教委|共有|现有|辖|地处|位于|全年|公办|义务"
+)
+_OPENING = 300
+
+
+def _named_subject(title: str, publisher: str, text: str) -> str | None:
+    """The county-level unit a report is about, from the gazetteer's names in title, publisher
+    and body (traditional characters and pinyin glosses folded)."""
+    places = gazetteer()
+    scores: Counter = Counter()
+    for source, value in (("title", title), ("publisher", publisher)):
+        for m in places.find(folded(value)):
+            scores[m.name] += _SUBJECT_WEIGHTS[source]
+    body = folded(text[:8000])
+    seen_cue: set[str] = set()
+    for m in places.find(body):
+        scores[m.name] += 1
+        if m.start < _OPENING and m.name not in seen_cue:
+            scores[m.name] += _SUBJECT_WEIGHTS["opening"]
+        if _SUBJECT_CUE.match(body, m.end) and m.name not in seen_cue:
+            scores[m.name] += _SUBJECT_WEIGHTS["cue"]
+        seen_cue.add(m.name)
+    for source, value in (("title", title), ("publisher", publisher), ("opening", body[:_OPENING])):
+        for name in _zones(folded(value), places):
+            scores[name] += _SUBJECT_WEIGHTS[source] + 1
+    _merge_abbreviations(scores)
+    for name in scores:
+        if f"全{name[-1]}" in body:  # 全县 for a 县, 全区 for a 区
+            scores[name] += _SUBJECT_WEIGHTS["scope"]
+    best = [(score, name) for name, score in scores.most_common(2)]
+    if not best or best[0][0] < _SUBJECT_MIN:
+        return None
+    if len(best) == 2 and best[1][0] == best[0][0]:
+        return None  # two equally named counties: not this report's own subject
+    return best[0][1]
+
+
+_ZONE_NAME = regex.compile(
+    r"(?<!\p{Han})\p{Han}{2,16}?(?:示范区|经济技术开发区|经开区|高新技术产业开发区|高新区|新区)"
+)
+
+
+def _merge_abbreviations(scores: Counter) -> None:
+    """平原示范区 in a signature is the 平原城乡一体化示范区 of the title: one candidate."""
+    for short in sorted(scores, key=len):
+        longer = [
+            n for n in scores if len(n) > len(short) and n[:2] == short[:2] and n[-3:] == short[-3:]
+        ]
+        if len(longer) == 1:
+            scores[longer[0]] += scores.pop(short)
+
+
+def _zones(text: str, places: Gazetteer) -> list[str]:
+    """Development and demonstration zones at the start of a phrase, after their city's name
+    (新乡市平原城乡一体化示范区 → 平原城乡一体化示范区); no gazetteer lists them."""
+    names = []
+    for m in _ZONE_NAME.finditer(text):
+        name = m.group()
+        for parent in sorted(places.provinces | places.cities, key=len, reverse=True):
+            name = name.removeprefix(parent)
+        if len(name) > 4 and _valid_name(name):
+            names.append(name)
+    return names
+
+
 def _district(text: str) -> str | None:
     for m in _DISTRICT.finditer(regex.sub(r"\s+", "", text)):
         name = _strip_prefixes(m["name"])
-        if name and not _NOT_DISTRICT.match(name) and not _PROSE.search(name) and len(name) >= 2:
+        if _valid_name(name):
             return name
     return None
+
+
+def _valid_name(name: str) -> bool:
+    """A place name, not a piece of a sentence or a province-level 自治区."""
+    return (
+        len(name) >= 2
+        and not _NOT_DISTRICT.match(name)
+        and not _PROSE.search(name)
+        and not name.endswith("自治区")
+    )
 
 
 def _strip_prefixes(name: str) -> str:
@@ -213,83 +276,43 @@ def _strip_prefixes(name: str) -> str:
 
 def _frequent_district(text: str) -> str | None:
     names = Counter(_strip_prefixes(m["name"]) for m in _DISTRICT.finditer(text[:8000]))
-    names = Counter({k: v for k, v in names.items() if not _NOT_DISTRICT.match(k) and len(k) >= 3})
+    names = Counter({k: v for k, v in names.items() if _valid_name(k) and len(k) >= 3})
     return names.most_common(1)[0][0] if names else None
 
 
 def _resolve(district: str, context: str) -> tuple[str, str] | None:
-    """Province and city of a district through the gazetteer.
-
-    A name several counties share (鼓楼区: 开封、南京、福州、徐州; 江北区: 重庆、宁波) is resolved
-    only when the context names its province or city; otherwise it stays unknown rather than
-    guessed.
-    """
-    transform = _gazetteer()
-    frame = transform([context + " " + district, district])
-    for _, row in frame.iterrows():
-        province, city, area = row.get("省"), row.get("市"), row.get("区")
-        if isinstance(area, str) and area == district and isinstance(province, str):
-            city = _city(province, city)
-            if _homonyms(district) > 1 and not _named(context, province, city):
-                return None
-            return province, city
-    return None
-
-
-@cache
-def _county_names() -> Counter:
-    """How many counties of the country bear each name (cpca's own table)."""
-    from importlib import resources
-
-    table = resources.files("cpca.resources").joinpath("adcodes.csv").read_text("utf-8")
-    names = Counter()
-    for line in table.splitlines()[1:]:
-        adcode, name = line.split(",")[:2]
-        if adcode[4:6] == "00" or adcode[6:] != "000000":
-            continue  # 12-digit codes: province PP0000…, city PPCC00…, county PPCCDD000000
-        names[name] += 1
-    return names
-
-
-def _homonyms(district: str) -> int:
-    return _county_names().get(district, 0)
-
-
-def _named(text: str, province: str, city: str | None) -> bool:
-    """The text itself names the province or the city (重庆市, 福建省, 福州市, or 福州)."""
-    names = {
-        province,
-        province.removesuffix("省").removesuffix("市"),
-        city or "",
-        (city or "").removesuffix("市"),
-    }
-    return any(len(n) >= 2 and n in text for n in names)
-
-
-def inferred_keys(meta: dict, text: str) -> list[str]:
-    """City and province that the gazetteer supplied but the document never names."""
-    return [
-        key for key in ("city", "province") if meta.get(key) and not _named(text, meta[key], None)
-    ]
-
-
-def _city(province: str, city) -> str:
-    if province in MUNICIPALITIES or not isinstance(city, str) or city in ("市辖区", "县"):
-        return province
-    return city
+    """Province and city of a county-level name; None when the name is unknown or names
+    counties in several places that the context does not tell apart (鼓楼区)."""
+    place = gazetteer().resolve(district, folded(context))
+    return (place.province, place.city) if place else None
 
 
 def _region_from_text(text: str) -> tuple[str | None, str | None]:
-    """Province (and city) named in the text: 重庆市人民政府网, 安徽省…"""
-    for name in MUNICIPALITIES:
-        if name in text:
-            return name, name
-    m = regex.search(r"([\p{Han}]{2,3}(?:省|自治区))", text)
-    if m:
-        province = m.group(1)
-        c = regex.search(rf"{province}([\p{{Han}}]{{2,4}}市)", text)
-        return province, c.group(1) if c else None
-    return None, None
+    """Province (and city) the text names: 重庆市人民政府网, 安徽省宣城市…"""
+    places = gazetteer()
+    text = folded(text)
+    found = [(text.find(p), p) for p in places.provinces if p in text]
+    if not found:
+        return None, None
+    _, province = min(found)
+    if province in MUNICIPALITIES:
+        return province, province
+    after = text[text.find(province) + len(province) :][:12]
+    city = next((c for c in places.cities if after.startswith(c)), None)
+    return province, city
+
+
+def inferred_keys(meta: dict, text: str) -> list[str]:
+    """City and province the gazetteer supplied but the document never names (重庆市 for 大足区):
+    shown as inferred, not as what the report says."""
+    text = folded(text)
+    inferred = []
+    for key in ("city", "province"):
+        name = meta.get(key)
+        short = (name or "").removesuffix("市").removesuffix("省")
+        if name and name not in text and not (len(short) >= 2 and short in text):
+            inferred.append(key)
+    return inferred
 
 
 def _report_year(meta: dict, text: str) -> int | None:

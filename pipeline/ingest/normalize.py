@@ -43,9 +43,11 @@ def _changing_chars() -> re.Pattern:
     return re.compile("[" + "".join(ranges) + "]")
 
 
-# Spaces inside numbers: "1 493" (thousands group), "88. 9", "88 .9", "59 %".
+# Spaces inside numbers: "1 493" (thousands group), "88. 9", "88 .9", "59 %". A run of numbers
+# separated by spaces is a table row ("158 1243 34737", "12 141 3093"): its cells stay apart.
 _NUMBER_SPACES = regex.compile(
-    r"(?<=\d)[ \t\u00a0\u2009\u202f]+(?=\d{3}(?!\d))|(?<=\d\.)[ \t]+(?=\d)|(?<=\d)[ \t]+(?=\.\d)|(?<=\d)[ \t]+(?=[%‰])"
+    r"(?<=(?<![\d.,][ \t]{0,8})(?<![\d.,])\d{1,3})[ \t\u00a0\u2009\u202f]+(?=\d{3}(?![\d.]|[ \t]+\d))"
+    r"|(?<=\d\.)[ \t]+(?=\d)|(?<=\d)[ \t]+(?=\.\d)|(?<=\d)[ \t]+(?=[%‰])"
 )
 _SPACE_RUNS = regex.compile(r"[ \t\u00a0\u3000\u2002-\u200b\u202f\ufeff]+")
 _LINE_END_SPACES = regex.compile(r"[ \t]+(?=\n)|(?<=\n)[ \t]+")

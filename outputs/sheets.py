@@ -16,7 +16,6 @@ from outputs.xlsx_style import (
     GREY_FONT,
     ORANGE,
     RED,
-    REVIEW_FILL,
     RULES_SHEET,
     SEVERITY_FILL,
     cell_value,
@@ -98,8 +97,8 @@ def findings_sheet(ws: Worksheet, results: list[dict], rule_rows: dict[str, int]
                 fill = SEVERITY_FILL.get(finding.get("severity"))
                 if fill is not None:
                     ws.cell(row, 5).fill = fill
-            if REVIEW_FILL.get(review) is not None:
-                ws.cell(row, 6).fill = REVIEW_FILL[review]
+            if review == "confirmed":
+                ws.cell(row, 6).fill = RED
             row += 1
     finish(ws, FINDING_HEADERS, freeze="C2", widths={3: 24, 7: 30, 9: 50, 10: 36, 13: 60, 16: 40})
 

@@ -9,8 +9,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pipeline.labels import SEVERITIES
-
 STATES = ("open", "confirmed", "dismissed")
 NO_DISTRICT = "（未识别区县）"
 
@@ -51,6 +49,3 @@ def totals(rows: Iterable[SummaryRow]) -> SummaryRow:
         total.severity.update(row.severity)
         total.review.update(row.review)
     return total
-
-
-__all__ = ["SEVERITIES", "STATES", "SummaryRow", "district_rule_table", "totals", "district_of"]

@@ -127,10 +127,6 @@ def indicator_columns(results: Iterable[dict]) -> list[Column]:
     )  # fmt: skip
 
 
-def column_header(code: str, level: str) -> str:
-    return Column(code, level).header()
-
-
 def comparison_sheet(ws: Worksheet, results: list[dict]) -> None:
     """One row per document that names its district, one column per indicator and level."""
     ws.title = "对比表"
@@ -318,11 +314,6 @@ def _distance(a: dict, b: dict) -> float:
     if a["start"] < b["end"] and b["start"] < a["end"]:
         return 0
     return min(abs(a["start"] - b["end"]), abs(b["start"] - a["end"])) + 1
-
-
-def touching_findings(indicator: dict, result: dict) -> list[dict]:
-    """The findings `finding_targets` gives this indicator of `result`."""
-    return finding_targets(result).get(id(indicator), [])
 
 
 def _finding_note(finding: dict) -> str:

@@ -11,16 +11,13 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from outputs.report.docpage import page_name
-from outputs.rule_docs import rule_anchor
 
 RED = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
 ORANGE = PatternFill("solid", start_color="FFFFD08A", end_color="FFFFD08A")
-GREEN = PatternFill("solid", start_color="FFD7EDD3", end_color="FFD7EDD3")
 GREY_FONT = Font(color="FF8A8A8A", italic=True)
 LINK_FONT = Font(color="FF1155CC", underline="single")
 HEADER_FILL = PatternFill("solid", start_color="FFDDE6F0", end_color="FFDDE6F0")
 SEVERITY_FILL = {"error": RED, "warning": ORANGE}
-REVIEW_FILL = {"confirmed": RED, "dismissed": None, "open": None}
 MAX_WIDTH = 60
 RULES_SHEET = "规则说明"
 
@@ -109,6 +106,3 @@ def source_target(result: dict) -> str | None:
 def rules_sheet_ref(rule_id: str, rows: dict[str, int]) -> str:
     """The cell of a rule on the 规则说明 sheet (A1 when unknown)."""
     return f"A{rows.get(rule_id, 1)}"
-
-
-__all__ = ["rule_anchor"]

@@ -221,7 +221,7 @@ def record(
         os.fsync(fh.fileno())
     con = sqlite3.connect(Path(out_dir) / "audit.sqlite")
     try:
-        with con:
+        with con:  # an audit.sqlite of an older version lacks the table: the journal still has it
             con.execute("DELETE FROM reviews WHERE finding_id = ?", (entry.finding_id,))
             if decision != "open":
                 con.execute(INSERT_REVIEW, review_row(entry))
@@ -229,6 +229,10 @@ def record(
                 "UPDATE findings SET review = ?, review_note = ? WHERE finding_id = ?",
                 (decision, entry.note if decision != "open" else None, entry.finding_id),
             )
+    except sqlite3.Error as exc:
+        raise ReviewError(
+            f"已记入 {journal_path(out_dir)}，但无法更新 audit.sqlite（{exc}）：重新运行 edu-audit run 即可"
+        ) from exc
     finally:
         con.close()
     return entry

@@ -1,7 +1,8 @@
 """audit.sqlite: the run's results as a real SQLite database for SQL and pandas users.
 
-Tables documents, indicators, figures, findings (foreign keys on doc_id) and runs (the version
-key and time of the run that wrote the file). The file is written fresh each run, in one
+Tables documents, indicators, figures, findings (foreign keys on doc_id), reviews (the
+inspector's decisions in force, from OUT_DIR/reviews.jsonl) and runs (the version key and time
+of the run that wrote the file). The file is written fresh each run, in one
 transaction; the schema is documented in docs/database.md.
 """
 
@@ -9,10 +10,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-SCHEMA = """
+from pipeline.review import INSERT_REVIEW, REVIEWS_SCHEMA, Decision, review_row
+
+SCHEMA = (
+    """
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
     version_key TEXT NOT NULL,
@@ -88,6 +93,9 @@ CREATE TABLE findings (
     evidence_end INTEGER,
     evidence_text TEXT,
     code TEXT,
+    finding_id TEXT,
+    review TEXT,
+    review_note TEXT,
     extra_json TEXT
 );
 CREATE INDEX documents_district ON documents(district);
@@ -98,14 +106,21 @@ CREATE INDEX figures_doc_id ON figures(doc_id);
 CREATE INDEX findings_doc_id ON findings(doc_id);
 CREATE INDEX findings_rule ON findings(rule);
 CREATE INDEX findings_severity ON findings(severity);
+CREATE INDEX findings_finding_id ON findings(finding_id);
 """
+    + REVIEWS_SCHEMA
+)
 
 FIGURE_KEYS = ("label", "value", "unit", "level", "is_target", "year", "start", "end", "text")
 FINDING_KEYS = ("rule", "severity", "message", "formula", "reported", "expected", "evidence")
+REVIEW_KEYS = ("id", "review", "review_note", "reviewer", "reviewed_at")
 
 
-def write_database(results: list[dict], path: Path, version: str = "") -> Path:
-    """Create `path` fresh (any old file is replaced) and load every result into it."""
+def write_database(
+    results: list[dict], path: Path, version: str = "", reviews: Iterable[Decision] = ()
+) -> Path:
+    """Create `path` fresh (any old file is replaced) and load every result and the review
+    decisions in force into it."""
     path = Path(path)
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path)
@@ -114,6 +129,7 @@ def write_database(results: list[dict], path: Path, version: str = "") -> Path:
         con.executescript("BEGIN;" + SCHEMA)  # schema and rows in one transaction
         try:
             _load(con, results, version)
+            con.executemany(INSERT_REVIEW, [review_row(d) for d in reviews])
             con.commit()
         except BaseException:
             con.rollback()
@@ -140,7 +156,7 @@ def _load(con: sqlite3.Connection, results: list[dict], version: str) -> None:
         )
         findings = result.get("findings") or []
         con.executemany(
-            "INSERT INTO findings VALUES (NULL" + ",?" * 12 + ")",
+            "INSERT INTO findings VALUES (NULL" + ",?" * 15 + ")",
             [_finding_row(doc_id, f) for f in findings],
         )
         n_findings += len(findings)
@@ -219,7 +235,8 @@ def _figure_row(doc_id: str, fig: dict) -> tuple:
 
 def _finding_row(doc_id: str, finding: dict) -> tuple:
     ev = finding.get("evidence") or {}
-    extra = {k: v for k, v in finding.items() if k not in (*FINDING_KEYS, "code", "doc_id")}
+    skip = (*FINDING_KEYS, *REVIEW_KEYS, "code", "doc_id")
+    extra = {k: v for k, v in finding.items() if k not in skip}
     return (
         doc_id,
         finding.get("rule"),
@@ -232,6 +249,9 @@ def _finding_row(doc_id: str, finding: dict) -> tuple:
         ev.get("end"),
         ev.get("text"),
         None if finding.get("code") is None else str(finding["code"]),
+        finding.get("id"),
+        finding.get("review"),
+        finding.get("review_note"),
         json.dumps(extra, ensure_ascii=False) if extra else None,
     )
 

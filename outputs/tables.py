@@ -9,7 +9,10 @@ so an unchanged corpus gives byte-identical files.
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterable
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -17,65 +20,23 @@ import pandas as pd
 from pipeline.document import META_KEYS
 
 DOC_KEYS = ("doc_id", "district", "path")
-DOCUMENT_COLUMNS = [
-    "doc_id",
-    "path",
-    "status",
-    "error",
-    *META_KEYS,
-    "source_url",
-    "fetched_at",
-    "n_indicators",
-    "n_figures",
-    "n_findings",
-    "n_errors",
-    "n_warnings",
-    "n_info",
-]
-FIGURE_COLUMNS = [
-    *DOC_KEYS,
-    "label",
-    "value",
-    "unit",
-    "level",
-    "is_target",
-    "year",
-    "start",
-    "end",
-    "text",
-]
-INDICATOR_COLUMNS = [
-    *DOC_KEYS,
-    "code",
-    "name",
-    "level",
-    "value",
-    "unit",
-    "standard_op",
-    "standard_value",
-    "standard_unit",
-    "meets_standard",
-    "schools_total",
-    "schools_meeting",
-    "cv_primary",
-    "cv_junior",
-    "self_conclusion",
-    "evidence_start",
-    "evidence_end",
-    "evidence_text",
-]
-FINDING_COLUMNS = [
-    *DOC_KEYS,
-    "rule",
-    "severity",
-    "message",
-    "formula",
-    "reported",
-    "expected",
-    "evidence_start",
-    "evidence_end",
-    "evidence_text",
-]
+
+
+@cache
+def data_dictionary() -> dict[str, list[tuple[str, str, str]]]:
+    """table → [(column, type, Chinese description)]: the one fixed schema of the flat tables."""
+    text = resources.files("outputs").joinpath("data_dictionary.toml").read_text("utf-8")
+    return {name: [tuple(c) for c in cols] for name, cols in tomllib.loads(text).items()}
+
+
+def columns(table: str) -> list[str]:
+    return [c[0] for c in data_dictionary()[table]]
+
+
+DOCUMENT_COLUMNS = columns("documents")
+FIGURE_COLUMNS = columns("figures")
+INDICATOR_COLUMNS = columns("indicators")
+FINDING_COLUMNS = columns("findings")
 TABLES = {
     "figures": ("figures", FIGURE_COLUMNS),
     "indicators": ("indicators", INDICATOR_COLUMNS),
@@ -152,6 +113,8 @@ def flatten(item: dict, prefix: str = "") -> dict:
 
 def item_rows(results: Iterable[dict], key: str) -> list[dict]:
     """Flattened items of one kind, each prefixed with its document's doc_id, district, path."""
+    from outputs.rule_docs import rule_name
+
     rows = []
     for result in results:
         head = {
@@ -162,15 +125,23 @@ def item_rows(results: Iterable[dict], key: str) -> list[dict]:
         for item in result.get(key) or []:
             flat = flatten(item)
             flat.pop("doc_id", None)  # corpus-level findings name their document; head has it
+            if key == "findings":
+                flat["finding_id"] = flat.pop("id", None)
+                flat["rule_name"] = rule_name(str(item.get("rule")))
             rows.append({**head, **flat})
     return rows
 
 
 def items_frame(results: Iterable[dict], key: str, columns: list[str]) -> pd.DataFrame:
-    """A table with the fixed columns first (present even when empty), extra keys after."""
-    rows = item_rows(results, key)
-    extra = sorted({k for row in rows for k in row} - set(columns))
-    return pd.DataFrame(rows, columns=[*columns, *extra], dtype=object)
+    """A table with exactly the dictionary's columns; any other key goes into `extra_json`."""
+    known = set(columns)
+    fixed = []
+    for row in item_rows(results, key):
+        extra = {k: v for k, v in row.items() if k not in known}
+        row = {k: v for k, v in row.items() if k in known}
+        row["extra_json"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
+        fixed.append(row)
+    return pd.DataFrame(fixed, columns=columns, dtype=object)
 
 
 def document_row(result: dict) -> dict:
@@ -178,12 +149,14 @@ def document_row(result: dict) -> dict:
     meta = result.get("meta") or {}
     findings = result.get("findings") or []
     severities = [f.get("severity") for f in findings]
+    reviews = [f.get("review") or "open" for f in findings]
     row = {
         "doc_id": result["doc_id"],
         "path": result.get("path"),
         "status": result.get("status"),
         "error": result.get("error"),
-        **{k: meta.get(k) for k in DOCUMENT_COLUMNS[4:12]},
+        **{k: meta.get(k) for k in META_KEYS},
+        "inferred": ",".join(meta.get("inferred") or []) or None,
         "source_url": result.get("source_url"),
         "fetched_at": result.get("fetched_at"),
         "n_indicators": len(result.get("indicators") or []),
@@ -192,6 +165,9 @@ def document_row(result: dict) -> dict:
         "n_errors": severities.count("error"),
         "n_warnings": severities.count("warning"),
         "n_info": severities.count("info"),
+        "n_open": reviews.count("open"),
+        "n_confirmed": reviews.count("confirmed"),
+        "n_dismissed": reviews.count("dismissed"),
     }
     return row
 

@@ -1,8 +1,9 @@
 """comparison.xlsx: the inspector's workbook, districts side by side on the same indicators.
 
-Sheets: 对比表 (one row per district report, one column per indicator and level; red where a
-value misses the national standard, orange where a finding touches it, the finding as a cell
-comment), 问题清单 (every finding with its formula and sentence), 文档 (every document).
+Sheets: 对比表 (one row per district report, one column per indicator and level, with the
+schools meeting it and the CVs beside it; red where a value misses the national standard,
+orange where an open finding touches it, the finding as a cell comment), 问题清单 (every
+finding with its review state), 汇总 (district × rule), 文档, 规则说明, 数据字典.
 """
 
 from __future__ import annotations
@@ -16,17 +17,21 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.labels import KIND_LABEL, SEVERITY_LABEL, STATUS_LABEL
+from outputs.sheets import (
+    dictionary_sheet,
+    documents_sheet,
+    findings_sheet,
+    rules_sheet,
+    summary_sheet,
+)
+from outputs.xlsx_style import ORANGE, RED, finish, header, link, report_page, source_target
+from pipeline.labels import SEVERITY_LABEL
+from pipeline.review import STATE_LABEL
 
-RED = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
-ORANGE = PatternFill("solid", start_color="FFFFD08A", end_color="FFFFD08A")
 VERDICT_FONT = Font(italic=True, color="FF666666")
-HEADER_FILL = PatternFill("solid", start_color="FFDDE6F0", end_color="FFDDE6F0")
-SEVERITY_FILL = {"error": RED, "warning": ORANGE}
 LEVEL_CN = {
     "all": "",
     "primary": "小学",
@@ -37,19 +42,35 @@ LEVEL_CN = {
 LEVEL_ORDER = {level: k for k, level in enumerate(LEVEL_CN)}
 CV_LEVELS = ("primary", "junior")
 CV_FRAMEWORK = {"basic_balance_self_assessment": "basic_balance"}
+KIND_ORDER = {"value": 0, "schools": 1, "cv": 2}
 AUTHOR = "edu-audit"
-MAX_WIDTH = 60
+FIXED_HEADERS = ["区县", "报告年度", "标题", "报告页面", "来源", "文档编号"]
 
 
 def write_workbook(results: list[dict], path: Path) -> Path:
-    """Write the three sheets; returns the path written."""
+    """Write the sheets; returns the path written."""
+    results = sorted(results, key=document_order)
     wb = Workbook()
+    rule_rows = rules_sheet(wb.create_sheet("规则说明"), results)
     comparison_sheet(wb.active, results)
-    findings_sheet(wb.create_sheet("问题清单"), results)
-    documents_sheet(wb.create_sheet("文档"), results)
+    findings_sheet(wb.create_sheet("问题清单", 1), results, rule_rows)
+    summary_sheet(wb.create_sheet("汇总", 2), results, rule_rows)
+    documents_sheet(wb.create_sheet("文档", 3), results)
+    dictionary_sheet(wb.create_sheet("数据字典"))
     _no_formulas(wb)
     wb.save(path)
     return Path(path)
+
+
+def document_order(result: dict) -> tuple:
+    """Districts in order, each district's reports by year, then by file."""
+    meta = result.get("meta") or {}
+    return (
+        meta.get("district") is None,
+        str(meta.get("district") or ""),
+        meta.get("report_year") or 0,
+        str(result.get("path") or ""),
+    )
 
 
 def _no_formulas(wb: Workbook) -> None:
@@ -67,47 +88,43 @@ def _no_formulas(wb: Workbook) -> None:
 
 @dataclass(frozen=True)
 class Column:
-    """One column of 对比表: an indicator's value at a level, or its CV (差异系数) at a level."""
+    """One column of 对比表: an indicator's value at a level, the schools meeting it, or its CV."""
 
     code: str
     level: str
-    kind: str = "value"  # "value" | "cv"
+    kind: str = "value"  # "value" | "schools" | "cv"
 
-    def header(self) -> str:
-        """ "101 小学" (or "101 差异系数 小学") on the first line, the short name under it."""
-        middle = " 差异系数" if self.kind == "cv" else ""
+    def header(self, unit: str | None = None) -> str:
+        """ "101 小学" (or "101 差异系数 小学") on the first line, the short name and unit under it."""
+        middle = {"cv": " 差异系数", "schools": " 达标学校"}.get(self.kind, "")
         head = f"{self.code}{middle} {LEVEL_CN.get(self.level, self.level)}".strip()
         short = _catalog_short().get(self.code)
+        if self.kind == "schools":
+            short = "达标校数/参评校数"
+        elif self.kind == "value" and short and unit:
+            short = f"{short}（{unit}）"
         return f"{head}\n{short}" if short else head
 
 
 def indicator_columns(results: Iterable[dict]) -> list[Column]:
-    """Columns present in the corpus, in catalog order, values before CVs, levels in order."""
+    """Columns present in the corpus, in catalog order: value, schools meeting, CVs by level."""
     order = _catalog_order()
     columns: set[Column] = set()
     for result in results:
         for ind in result.get("indicators") or []:
-            columns.add(Column(ind["code"], ind.get("level") or "all"))
+            level = ind.get("level") or "all"
+            columns.add(Column(ind["code"], level))
+            if ind.get("schools_total"):
+                columns.add(Column(ind["code"], level, "schools"))
             cv = ind.get("cv") or {}
             columns.update(
                 Column(ind["code"], lv, "cv") for lv in CV_LEVELS if cv.get(lv) is not None
             )
     return sorted(
         columns,
-        key=lambda c: (order.get(c.code, len(order)), c.code, c.kind != "value",
-                       LEVEL_ORDER.get(c.level, 99), c.level),
+        key=lambda c: (order.get(c.code, len(order)), c.code, c.kind == "cv",
+                       LEVEL_ORDER.get(c.level, 99), c.level, KIND_ORDER[c.kind]),
     )  # fmt: skip
-
-
-def column_header(code: str, level: str) -> str:
-    return Column(code, level).header()
-
-
-def row_label(result: dict) -> str:
-    """District plus report year (or publication year), e.g. "万盛经开区 2025"."""
-    meta = result.get("meta") or {}
-    year = meta.get("report_year") or (meta.get("published") or "")[:4]
-    return f"{meta.get('district')} {year}".strip()
 
 
 def comparison_sheet(ws: Worksheet, results: list[dict]) -> None:
@@ -115,22 +132,36 @@ def comparison_sheet(ws: Worksheet, results: list[dict]) -> None:
     ws.title = "对比表"
     rows = [r for r in results if (r.get("meta") or {}).get("district")]
     columns = indicator_columns(rows)
-    headers = ["区县（年份）", "标题", "文档编号"] + [c.header() for c in columns]
-    _header(ws, headers)
+    units = _column_units(rows)
+    numeric = _numeric_columns(rows)
+    headers = FIXED_HEADERS + [c.header(units.get((c.code, c.level))) for c in columns]
+    header(ws, headers)
+    first = len(FIXED_HEADERS) + 1
     for r_index, result in enumerate(rows, start=2):
-        ws.cell(r_index, 1, row_label(result))
-        ws.cell(r_index, 2, (result.get("meta") or {}).get("title"))
-        ws.cell(r_index, 3, result["doc_id"])
-        indicators = result.get("indicators") or []
-        for c_index, column in enumerate(columns, start=4):
+        meta = result.get("meta") or {}
+        ws.cell(r_index, 1, meta.get("district"))
+        ws.cell(r_index, 2, meta.get("report_year"))
+        ws.cell(r_index, 3, meta.get("title"))
+        link(ws.cell(r_index, 4), report_page(result), "打开")
+        link(ws.cell(r_index, 5), source_target(result), "原文")
+        ws.cell(r_index, 6, result["doc_id"])
+        targets = finding_targets(result)
+        for c_index, column in enumerate(columns, start=first):
             cell = ws.cell(r_index, c_index)
+            indicator = _first(result.get("indicators") or [], column)
             if column.kind == "cv":
-                _cv_cell(cell, column, indicators, result)
+                _cv_cell(cell, column, result)
+            elif indicator is None:
+                continue
+            elif column.kind == "schools":
+                _schools_cell(cell, indicator)
             else:
-                indicator = _first(indicators, column)
-                if indicator is not None:
-                    _indicator_cell(cell, indicator, result)
-    _finish(ws, headers, freeze="D2", widths={1: 18, 2: 40, 3: 18}, header_height=32)
+                _indicator_cell(cell, indicator, targets, (column.code, column.level) in numeric)
+    for c_index, column in enumerate(columns, start=first):
+        fmt = "0.000" if column.kind == "cv" else _number_format(rows, column)
+        for r_index in range(2, len(rows) + 2):
+            ws.cell(r_index, c_index).number_format = fmt
+    finish(ws, headers, freeze="C2", widths={1: 16, 2: 8, 3: 40, 6: 18}, header_height=46)
 
 
 def _first(indicators: list[dict], column: Column) -> dict | None:
@@ -140,30 +171,80 @@ def _first(indicators: list[dict], column: Column) -> dict | None:
     return None
 
 
-def _indicator_cell(cell: Cell, indicator: dict, result: dict) -> None:
-    """Value (the self-conclusion for qualitative items), red below standard, orange on findings."""
+def _column_units(results: list[dict]) -> dict[tuple[str, str], str]:
+    units = {}
+    for result in results:
+        for ind in result.get("indicators") or []:
+            if ind.get("unit"):
+                units.setdefault((ind["code"], ind.get("level") or "all"), ind["unit"])
+    return units
+
+
+def _numeric_columns(results: list[dict]) -> set[tuple[str, str]]:
+    """(code, level) columns where some report gives a number: they hold numbers only."""
+    return {
+        (ind["code"], ind.get("level") or "all")
+        for r in results
+        for ind in r.get("indicators") or []
+        if isinstance(ind.get("value"), int | float) and not isinstance(ind.get("value"), bool)
+    }
+
+
+def _number_format(results: list[dict], column: Column) -> str:
+    """As many decimals as the most precise value of the column states."""
+    decimals = 0
+    for r in results:
+        ind = _first(r.get("indicators") or [], column)
+        value = None if ind is None else ind.get("value")
+        if isinstance(value, float):
+            text = repr(value)
+            decimals = max(decimals, len(text.split(".")[1]) if "." in text else 0)
+    return "0" if decimals == 0 else "0." + "0" * min(decimals, 4)
+
+
+def _indicator_cell(cell: Cell, indicator: dict, targets: dict, numeric: bool) -> None:
+    """Value, red below standard, orange when an open finding touches it; the comment says why.
+
+    A report that states only its verdict gets the verdict as text in a qualitative column; in a
+    numeric column the cell stays empty (numbers only) and the verdict goes into the comment.
+    """
     value = indicator.get("value")
-    if value is None:  # the report states only its verdict: show it, greyed, not as a number
-        value = indicator.get("self_conclusion")
-        cell.font = VERDICT_FONT
-    cell.value = value
     notes = []
+    if value is None and indicator.get("self_conclusion"):
+        if numeric:
+            notes.append(f"报告未给出数值，自评结论：{indicator['self_conclusion']}")
+        else:
+            value = indicator["self_conclusion"]
+            cell.font = VERDICT_FONT
+    cell.value = value
     if indicator.get("meets_standard") is False:
         std = indicator.get("standard") or {}
         bar = f"（标准 {std.get('op', '')} {std.get('value', '')}{std.get('unit') or ''}）"
         notes.append("未达到国家标准" + (bar if std else ""))
-    touching = touching_findings(indicator, result.get("findings") or [])
+        if indicator.get("schools_total"):
+            notes.append(
+                f"达标学校 {indicator.get('schools_meeting')}/{indicator['schools_total']} 所"
+            )
+    touching = targets.get(id(indicator), [])
     notes += [_finding_note(f) for f in touching]
     if indicator.get("meets_standard") is False:
         cell.fill = RED
-    elif touching:
+    elif any(f.get("review") != "dismissed" for f in touching):
         cell.fill = ORANGE
     _comment(cell, notes)
 
 
-def _cv_cell(cell: Cell, column: Column, indicators: list[dict], result: dict) -> None:
-    """The CV at a level; red above the framework's limit, orange when a CV finding names it."""
-    for ind in indicators:
+def _schools_cell(cell: Cell, indicator: dict) -> None:
+    """Schools meeting / evaluated, red when not all meet."""
+    total, meeting = indicator.get("schools_total"), indicator.get("schools_meeting")
+    cell.value = f"{'' if meeting is None else meeting}/{total}"
+    if meeting is not None and meeting < total:
+        cell.fill = RED
+
+
+def _cv_cell(cell: Cell, column: Column, result: dict) -> None:
+    """The CV at a level; red above the framework's limit, orange when an open CV finding names it."""
+    for ind in result.get("indicators") or []:
         cv = (ind.get("cv") or {}).get(column.level) if ind["code"] == column.code else None
         if cv is not None:
             break
@@ -179,7 +260,7 @@ def _cv_cell(cell: Cell, column: Column, indicators: list[dict], result: dict) -
         f for f in result.get("findings") or []
         if _is_cv_finding(f) and str(f.get("code")) == column.code and f.get("reported") == cv
     ]  # fmt: skip
-    if findings and cell.fill.fill_type is None:
+    if any(f.get("review") != "dismissed" for f in findings) and cell.fill.fill_type is None:
         cell.fill = ORANGE
     _comment(cell, notes + [_finding_note(f) for f in findings])
 
@@ -190,174 +271,61 @@ def _comment(cell: Cell, notes: list[str]) -> None:
 
 
 def _is_cv_finding(finding: dict) -> bool:
-    """Rules about the coefficient of variation are named cv_*; they belong in CV columns."""
-    return str(finding.get("rule") or "").startswith("cv_")
+    """Findings about a coefficient of variation: they belong in the CV columns."""
+    return str(finding.get("rule") or "").startswith("cv_") or "差异系数" in str(
+        finding.get("message") or ""
+    )
 
 
-def touching_findings(indicator: dict, findings: list[dict]) -> list[dict]:
-    """Findings about this indicator's value: its code (and level, when the finding gives one),
-    or evidence overlapping the indicator's evidence span. CV findings go to the CV columns."""
-    span = indicator.get("evidence") or {}
-    start, end = span.get("start"), span.get("end")
-    level = indicator.get("level") or "all"
-    hits = []
-    for finding in findings:
+def finding_targets(result: dict) -> dict[int, list[dict]]:
+    """id(indicator) → the findings about its value (CV findings go to the CV columns).
+
+    A finding naming an indicator code goes to the one indicator of that code (and its level,
+    when the finding gives one) whose evidence overlaps or lies nearest to the finding's, so a
+    小学 finding never colours the 初中 cell; a finding without a code goes to every indicator
+    whose evidence it overlaps.
+    """
+    indicators = result.get("indicators") or []
+    targets: dict[int, list[dict]] = {}
+    for finding in result.get("findings") or []:
         if _is_cv_finding(finding):
             continue
-        if finding.get("code") is not None:
-            same_level = finding.get("level") in (None, "all", level) or level == "all"
-            if str(finding["code"]) == str(indicator["code"]) and same_level:
-                hits.append(finding)
-            continue
         ev = finding.get("evidence") or {}
-        if None in (start, end, ev.get("start"), ev.get("end")):
+        if finding.get("code") is not None:
+            same = [
+                i for i in indicators
+                if str(i["code"]) == str(finding["code"])
+                and finding.get("level") in (None, "all", i.get("level") or "all")
+            ]  # fmt: skip
+            if same:
+                best = min(same, key=lambda i: _distance(i.get("evidence") or {}, ev))
+                targets.setdefault(id(best), []).append(finding)
             continue
-        if ev["start"] < end and start < ev["end"]:
-            hits.append(finding)
-    return hits
+        for ind in indicators:
+            if _distance(ind.get("evidence") or {}, ev) == 0:
+                targets.setdefault(id(ind), []).append(finding)
+    return targets
+
+
+def _distance(a: dict, b: dict) -> float:
+    """0 when two spans overlap, else the gap between them (infinite when one is unknown)."""
+    if None in (a.get("start"), a.get("end"), b.get("start"), b.get("end")):
+        return float("inf")
+    if a["start"] < b["end"] and b["start"] < a["end"]:
+        return 0
+    return min(abs(a["start"] - b["end"]), abs(b["start"] - a["end"])) + 1
 
 
 def _finding_note(finding: dict) -> str:
     severity = SEVERITY_LABEL.get(finding.get("severity"), finding.get("severity") or "")
     formula = f"（{finding['formula']}）" if finding.get("formula") else ""
-    return f"[{severity}] {finding.get('message') or ''}{formula}"
+    review = finding.get("review")
+    state = f"[{STATE_LABEL[review]}] " if review in ("confirmed", "dismissed") else ""
+    note = f"（复核备注：{finding['review_note']}）" if finding.get("review_note") else ""
+    return f"{state}[{severity}] {finding.get('message') or ''}{formula}{note}"
 
 
-# --------------------------------------------------------------------------- 问题清单
-
-FINDING_HEADERS = ["文档", "区县", "规则", "严重程度", "说明", "算式", "报告值", "复算值", "原文"]
-
-
-def findings_sheet(ws: Worksheet, results: list[dict]) -> None:
-    """Every finding, one per row, in document order as the engine reported them."""
-    _header(ws, [*FINDING_HEADERS, "文档编号", "位置"])
-    row = 2
-    for result in results:
-        meta = result.get("meta") or {}
-        for finding in result.get("findings") or []:
-            evidence = finding.get("evidence") or {}
-            values = [
-                meta.get("title") or result.get("path"),
-                meta.get("district"),
-                finding.get("rule"),
-                SEVERITY_LABEL.get(finding.get("severity"), finding.get("severity")),
-                finding.get("message"),
-                finding.get("formula"),
-                _cell_value(finding.get("reported")),
-                _cell_value(finding.get("expected")),
-                evidence.get("text"),
-                result["doc_id"],
-                evidence.get("start"),
-            ]
-            for col, value in enumerate(values, start=1):
-                ws.cell(row, col, value)
-            fill = SEVERITY_FILL.get(finding.get("severity"))
-            if fill is not None:
-                ws.cell(row, 4).fill = fill
-            row += 1
-    _finish(ws, [*FINDING_HEADERS, "文档编号", "位置"], freeze="A2", widths={5: 50, 6: 36, 9: 60})
-
-
-# --------------------------------------------------------------------------- 文档
-
-DOCUMENT_HEADERS = [
-    "路径",
-    "状态",
-    "错误",
-    "标题",
-    "区县",
-    "类型",
-    "发布日期",
-    "来源网址",
-    "抓取时间",
-    "指标数",
-    "数字数",
-    "问题数",
-    "错误",
-    "警告",
-    "提示",
-    "文档编号",
-]
-
-
-def documents_sheet(ws: Worksheet, results: list[dict]) -> None:
-    """Every document with its status, provenance and counts."""
-    _header(ws, DOCUMENT_HEADERS)
-    for row, result in enumerate(results, start=2):
-        meta = result.get("meta") or {}
-        severities = [f.get("severity") for f in result.get("findings") or []]
-        values = [
-            result.get("path"),
-            STATUS_LABEL.get(result.get("status"), result.get("status")),
-            result.get("error"),
-            meta.get("title"),
-            meta.get("district"),
-            KIND_LABEL.get(meta.get("kind"), meta.get("kind")),
-            meta.get("published"),
-            result.get("source_url"),
-            result.get("fetched_at"),
-            len(result.get("indicators") or []),
-            len(result.get("figures") or []),
-            len(severities),
-            severities.count("error"),
-            severities.count("warning"),
-            severities.count("info"),
-            result["doc_id"],
-        ]
-        for col, value in enumerate(values, start=1):
-            ws.cell(row, col, value)
-        if result.get("status") != "ok":
-            ws.cell(row, 2).fill = RED if result.get("status") == "failed" else ORANGE
-    _finish(ws, DOCUMENT_HEADERS, freeze="B2", widths={1: 40, 3: 50, 4: 50, 8: 50})
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _header(ws: Worksheet, headers: list[str]) -> None:
-    for col, text in enumerate(headers, start=1):
-        cell = ws.cell(1, col, text)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _finish(
-    ws: Worksheet,
-    headers: list[str],
-    freeze: str,
-    widths: dict[int, int] | None = None,
-    header_height: float | None = None,
-) -> None:
-    """Frozen header, autofilter over the used range, widths fitted to the content (capped)."""
-    ws.freeze_panes = freeze
-    last = get_column_letter(max(len(headers), 1))
-    ws.auto_filter.ref = f"A1:{last}{max(ws.max_row, 1)}"
-    fitted: dict[int, float] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.value is not None:
-                longest = max(_display_width(line) for line in str(cell.value).split("\n"))
-                fitted[cell.column] = max(fitted.get(cell.column, 0), longest)
-    for col in range(1, len(headers) + 1):
-        width = min(fitted.get(col, 8) + 2, MAX_WIDTH)
-        if widths and col in widths:
-            width = min(width, widths[col])
-        ws.column_dimensions[get_column_letter(col)].width = max(width, 8)
-    if header_height:
-        ws.row_dimensions[1].height = header_height
-
-
-def _display_width(text: str) -> int:
-    """CJK characters take two columns in Excel's default font."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _cell_value(value: object) -> object:
-    """Numbers and text as they are; anything else (lists, dicts) as text."""
-    if value is None or isinstance(value, int | float | str):
-        return value
-    return str(value)
+# --------------------------------------------------------------------------- catalog facts
 
 
 def _catalog_order() -> dict[str, int]:

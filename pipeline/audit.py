@@ -37,6 +37,8 @@ def audit_document(doc: Document) -> dict:
         )
         return result
     result["meta"] = {key: extraction.meta.get(key) for key in META_KEYS}
+    if extraction.meta.get("inferred"):  # city/province from the gazetteer, not the text
+        result["meta"]["inferred"] = list(extraction.meta["inferred"])
     result["figures"] = [f.to_dict(doc) for f in extraction.figures]
     result["indicators"] = [indicator_dict(doc, item) for item in extraction.indicators]
     result["findings"] = [f.to_dict(doc) for f in findings]

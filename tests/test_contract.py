@@ -39,7 +39,8 @@ def test_every_document_ok_with_the_contract_fields(results):
     for doc in results:
         assert doc["schema_version"] == 1 and doc["status"] == "ok" and doc["error"] is None
         assert len(doc["doc_id"]) == 16 and int(doc["doc_id"], 16) >= 0
-        assert set(doc["meta"]) == set(META_KEYS) and doc["meta"]["kind"] in KINDS
+        assert set(doc["meta"]) - {"inferred"} == set(META_KEYS) and doc["meta"]["kind"] in KINDS
+        assert set(doc["meta"].get("inferred") or []) <= {"city", "province"}
         assert {"indicators", "figures", "findings"} <= set(doc)
 
 

@@ -210,7 +210,7 @@ def test_tables_flatten_every_item_with_its_document(tmp_path: Path, results: li
         "cv_above_limit",
     }
     assert findings.loc[findings.rule == "percent_mismatch", "evidence_start"].item() == 120
-    assert "code" in findings.columns  # keys beyond the contract are kept as extra columns
+    assert "code" in findings.columns
     figures = pd.read_csv(tmp_path / "figures.csv", encoding="utf-8-sig")
     assert len(figures) == 4 and "1400" in (tmp_path / "figures.csv").read_text("utf-8-sig")
 
@@ -245,14 +245,22 @@ def test_workbook_marks_values_below_standard_and_touched_by_findings(
 ) -> None:
     path = write_workbook(results, tmp_path / "comparison.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["对比表", "问题清单", "文档"]
+    assert wb.sheetnames == ["对比表", "问题清单", "汇总", "文档", "规则说明", "数据字典"]
     ws = wb["对比表"]
     headers = [c.value for c in ws[1]]
-    assert headers[0] == "区县（年份）"
+    assert headers[:2] == ["区县", "报告年度"]
+    assert len(headers) == len(set(headers)), "no two columns share a header"
     col = {h.split("\n")[0]: k + 1 for k, h in enumerate(headers)}
-    assert {"101 小学", "214", "401"} <= set(col)
+    assert {"101 小学", "214", "401", "101 达标学校 小学"} <= set(col)
+    assert "（%）" in headers[col["214"] - 1], "the unit is in the header"
     assert ws.max_row == 3  # two documents name a district; the others have no row
-    assert [ws.cell(r, 1).value for r in (2, 3)] == ["万盛经开区 2025", "江北区 2025"]
+    assert [(ws.cell(r, 1).value, ws.cell(r, 2).value) for r in (2, 3)] == [
+        ("万盛经开区", 2025),
+        ("江北区", 2025),
+    ]
+    assert ws.cell(2, col["101 达标学校 小学"]).value == "20/23"
+    assert ws.cell(2, col["214"]).number_format == "0.0"
+    assert ws.cell(2, 4).hyperlink.target == "report/" + "a" * 16 + ".html"
 
     below = ws.cell(2, col["101 小学"])
     assert below.value == 4.1 and below.fill.fgColor.rgb == "FFF4B6B6"
@@ -271,12 +279,12 @@ def test_workbook_marks_values_below_standard_and_touched_by_findings(
     assert "差异系数0.452" in cv_junior.comment.text  # the cv_ finding goes to the CV cell
 
     verdict_only = ws.cell(3, col["401"])  # 江北区's 401 gives no number, only its verdict
-    assert verdict_only.value == "达标" and verdict_only.font.i
+    assert verdict_only.value is None and "自评结论：达标" in verdict_only.comment.text
 
     clean = ws.cell(2, col["401"])
     assert clean.value == 88.9 and clean.comment is None and clean.fill.fill_type is None
     assert ws.cell(3, col["214"]).comment is None  # 江北区 has no findings
-    assert ws.freeze_panes == "D2" and ws.auto_filter.ref.startswith("A1:")
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref.startswith("A1:")
 
 
 def test_workbook_lists_every_finding_and_document_in_chinese(
@@ -284,16 +292,24 @@ def test_workbook_lists_every_finding_and_document_in_chinese(
 ) -> None:
     wb = load_workbook(write_workbook(results, tmp_path / "comparison.xlsx"))
     issues = wb["问题清单"]
-    assert [c.value for c in issues[1]][:9] == [
-        "文档", "区县", "规则", "严重程度", "说明", "算式", "报告值", "复算值", "原文",
+    headers = [c.value for c in issues[1]]
+    assert headers[:9] == [
+        "区县", "报告年度", "规则", "规则编号", "严重程度", "复核", "复核备注", "复核人", "说明",
     ]  # fmt: skip
     rows = list(issues.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 3
-    assert {r[3] for r in rows} == {"警告", "错误", "提示"}
-    assert rows[0][5] == "94 / 194 = 48.45% ≠ 48.4%" and rows[0][6] == 48.4 and rows[0][7] == 48.45
-    assert issues.freeze_panes == "A2" and issues.auto_filter.ref
+    assert [r[4] for r in rows] == ["错误", "警告", "提示"], "sorted by severity within a document"
+    h = {name: k for k, name in enumerate(headers)}
+    warning = rows[1]
+    assert warning[h["算式"]] == "94 / 194 = 48.45% ≠ 48.4%"
+    assert (warning[h["报告值"]], warning[h["复算值"]]) == (48.4, 48.45)
+    assert warning[h["规则"]] == "百分比与分子分母不符" and warning[h["复核"]] == "待复核"
+    assert issues.cell(3, h["规则"] + 1).hyperlink.location.startswith("'规则说明'!A")
+    assert issues.freeze_panes == "C2" and issues.auto_filter.ref
     docs = wb["文档"]
-    statuses = [r[1] for r in docs.iter_rows(min_row=2, values_only=True)]
+    headers = [c.value for c in docs[1]]
+    assert len(headers) == len(set(headers)), "no two columns share a header"
+    statuses = [r[headers.index("状态")] for r in docs.iter_rows(min_row=2, values_only=True)]
     assert statuses == ["正常", "正常", "正常", "需OCR"]
     assert docs.column_dimensions["A"].width >= 8
 

@@ -163,10 +163,15 @@ def test_write_report_files_are_stable(tmp_path: Path) -> None:
     index = write_report(results, texts, tmp_path)
     assert index == tmp_path / "report" / "index.html"
     pages = sorted(p.name for p in index.parent.iterdir())
-    assert pages == sorted(["index.html", *(page_name(r["doc_id"]) for r in results)])
-    before = {p.name: p.read_bytes() for p in index.parent.iterdir()}
+    expected = ["index.html", "rules.html", "district", *(page_name(r["doc_id"]) for r in results)]
+    assert pages == sorted(expected)
+
+    def files() -> dict:
+        return {p.relative_to(index.parent): p.read_bytes() for p in index.parent.rglob("*.html")}
+
+    before = files()
     write_report(list(reversed(results)), texts, tmp_path)
-    assert {p.name: p.read_bytes() for p in index.parent.iterdir()} == before
+    assert files() == before
 
 
 # --- in a real browser --------------------------------------------------------------------

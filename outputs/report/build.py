@@ -1,4 +1,5 @@
-"""The static HTML audit report: `report/index.html` plus one page per document.
+"""The static HTML audit report: `report/index.html`, one page per document, one per district
+(`report/district/<name>.html`) and the rules explained (`report/rules.html`).
 
 Called by the batch runner after a run; pages are written atomically (temp file + rename) and
 contain no timestamps, so an unchanged corpus gives byte-identical pages.
@@ -12,8 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from outputs.report.docpage import document_page, page_name
+from outputs.report.districtpage import district_page
+from outputs.report.docpage import district_file, document_page, page_name
 from outputs.report.indexpage import index_page
+from outputs.report.rulespage import rules_page
+from outputs.rule_docs import RULES_PAGE
 
 STALE_PAGE = re.compile(r"^(?:[0-9a-f]{16}|doc-[0-9a-f]{16})\.html$")
 
@@ -32,6 +36,23 @@ def _remove_stale(report_dir: Path, keep: set[str]) -> None:
             path.unlink()
 
 
+def _write_districts(folder: Path, results: list[dict[str, Any]]) -> None:
+    """One page per district; pages of districts no longer in the corpus are removed."""
+    by_district: dict[str, list[dict[str, Any]]] = {}
+    for result in results:
+        name = (result.get("meta") or {}).get("district")
+        if name:
+            by_district.setdefault(str(name), []).append(result)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = set()
+    for name, items in by_district.items():
+        names.add(district_file(name))
+        _write(folder / district_file(name), district_page(name, items))
+    for path in folder.glob("*.html"):
+        if path.name not in names:
+            path.unlink()
+
+
 def write_report(results: list[dict[str, Any]], texts: Mapping[str, str], out_dir: Path) -> Path:
     """Write `out_dir/report/index.html` and `<doc_id>.html` per document; return the index.
 
@@ -46,6 +67,8 @@ def write_report(results: list[dict[str, Any]], texts: Mapping[str, str], out_di
         names.add(name)
         _write(report_dir / name, document_page(result, texts.get(result["doc_id"], "")))
     _remove_stale(report_dir, names)
+    _write_districts(report_dir / "district", results)
+    _write(report_dir / RULES_PAGE, rules_page(results))
     index = report_dir / "index.html"
     _write(index, index_page(results))
     return index

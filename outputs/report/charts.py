@@ -118,3 +118,73 @@ def bar_chart(rows: list[Row], threshold: Threshold | None = None, caption: str 
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Dot:
+    """One district's value on a distribution strip."""
+
+    value: float
+    css: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Strip:
+    """One indicator's values across districts, on its own axis, with the standard."""
+
+    label: str
+    dots: list[Dot]
+    standard: float | None = None
+    note: str = ""
+
+
+STRIP_W = 360
+NOTE_W = 130
+
+
+def strip_chart(strips: list[Strip], caption: str = "") -> str:
+    """One row per indicator: every district a dot, the national standard a red line.
+
+    Each row has its own scale (indicators have different units), from the smallest to the
+    largest of its values and its standard, so the spread and the share below the bar show.
+    """
+    height = TOP + ROW_H * len(strips) + 6
+    width = LABEL_W + STRIP_W + NOTE_W
+    parts = [
+        f'<svg class="chart strip" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(caption)}</title>" if caption else "",
+    ]
+    for i, strip in enumerate(strips):
+        y = TOP + i * ROW_H
+        mid = y + ROW_H / 2
+        values = [d.value for d in strip.dots] + (
+            [strip.standard] if strip.standard is not None else []
+        )
+        low, high = min(values), max(values)
+        span = (high - low) or 1.0
+
+        def x(v: float, low: float = low, span: float = span) -> float:
+            return LABEL_W + 8 + (v - low) / span * (STRIP_W - 16)
+
+        parts.append(
+            f'<text class="lbl" x="{LABEL_W - 6}" y="{mid + 4:.1f}" text-anchor="end">'
+            f"<title>{escape(strip.label)}</title>{escape(_short(strip.label))}</text>"
+            f'<line class="axis" x1="{LABEL_W}" x2="{LABEL_W + STRIP_W}" y1="{mid:.1f}" y2="{mid:.1f}"/>'
+        )
+        if strip.standard is not None:
+            sx = x(strip.standard)
+            parts.append(
+                f'<line class="std" x1="{sx:.1f}" x2="{sx:.1f}" y1="{y + 3}" y2="{y + ROW_H - 3}"/>'
+            )
+        for dot in strip.dots:
+            parts.append(
+                f'<circle class="{escape(dot.css)}" cx="{x(dot.value):.1f}" cy="{mid:.1f}" r="4">'
+                f"<title>{escape(dot.title)}</title></circle>"
+            )
+        parts.append(
+            f'<text class="val" x="{LABEL_W + STRIP_W + 6}" y="{mid + 4:.1f}">{escape(strip.note)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -11,9 +11,11 @@ import re
 from collections.abc import Mapping
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from outputs.report.highlight import finding_span, fmt_number, highlight
 from outputs.report.htmlpage import asset, page
+from outputs.rule_docs import RULES_PAGE, all_rules, rule_anchor, rule_name
 from pipeline.labels import (
     KIND_LABEL,
     LEVEL_LABEL,
@@ -24,6 +26,20 @@ from pipeline.labels import (
     STATUS_LABEL,
     label,
 )
+from pipeline.review import STATE_LABEL
+
+
+def district_file(name: str) -> str:
+    """The file name of a district's page: the name itself when it is plain Chinese/ASCII."""
+    if re.fullmatch(r"[\w\u3400-\u9fff（）()·-]{1,40}", name) and not name.startswith("."):
+        return f"{name}.html"
+    return f"d-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:16]}.html"
+
+
+def district_href(name: str, prefix: str = "") -> str:
+    """A link to a district's page from the report folder (`prefix` from elsewhere)."""
+    return f"{prefix}district/{quote(district_file(name))}"
+
 
 SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 SAFE_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
@@ -86,11 +102,42 @@ def _meta(result: Mapping[str, Any]) -> str:
     return f'<section><h2>元数据</h2><dl class="meta">{cells}</dl>{error_html}</section>'
 
 
+def rule_link(rule: Any, prefix: str = "") -> str:
+    """The rule's Chinese name linking to its explanation, with the id beside it."""
+    rule = str(rule or "")
+    if rule not in all_rules():  # a rule this version does not know: no link to nowhere
+        return f'<span class="rule">{escape(rule)}</span>'
+    return (
+        f'<a class="rule-link" href="{prefix}{RULES_PAGE}#{escape(rule_anchor(rule))}">'
+        f'{escape(rule_name(rule))}</a> <span class="rule">{escape(rule)}</span>'
+    )
+
+
+def review_badge(finding: Mapping[str, Any]) -> str:
+    """The review state as a badge: 待复核 / 已确认 / 已排除."""
+    state = str(finding.get("review") or "open")
+    return f'<span class="review review-{escape(state)}">{escape(STATE_LABEL.get(state, state))}</span>'
+
+
+def review_text(finding: Mapping[str, Any]) -> str:
+    """State, reviewer, time and note of a finding's review."""
+    parts = [review_badge(finding)]
+    if finding.get("reviewer"):
+        parts.append(escape(f"{finding['reviewer']} {finding.get('reviewed_at') or ''}".strip()))
+    if finding.get("review_note"):
+        parts.append(
+            f'<span class="review-note">备注：{escape(str(finding["review_note"]))}</span>'
+        )
+    return " ".join(parts)
+
+
 def _detail(i: int, finding: Mapping[str, Any]) -> str:
     """The hidden detail block of one finding: formula, message, reported, expected, evidence."""
     evidence = (finding.get("evidence") or {}).get("text")
     rows = [
-        ("规则", f'<span class="rule">{text_or_dash(finding.get("rule"))}</span>'),
+        ("规则", rule_link(finding.get("rule"))),
+        ("复核", review_text(finding)),
+        ("问题编号", f'<code class="fid">{text_or_dash(finding.get("id"))}</code>'),
         ("说明", text_or_dash(finding.get("message"))),
         ("公式", f'<span class="formula">{text_or_dash(finding.get("formula"))}</span>'),
         ("报告值", escape(fmt_number(finding.get("reported")))),
@@ -123,15 +170,26 @@ def _sidebar(result: Mapping[str, Any], text_length: int) -> str:
         f"{severity_badge(s)} {sum(1 for f in findings if f.get('severity') == s)}"
         for s in SEVERITIES
     )
+    counts += "　" + " ".join(
+        f"{escape(STATE_LABEL[s])} {sum(1 for f in findings if (f.get('review') or 'open') == s)}"
+        for s in STATE_LABEL
+    )
     items = []
     for i in _order(findings):
         f = findings[i]
         severity = str(f.get("severity", ""))
+        state = str(f.get("review") or "open")
         target = f' href="#f-{i}"' if finding_span(f, text_length) else ""
+        note = (
+            f'<br><span class="review-note">备注：{escape(str(f["review_note"]))}</span>'
+            if f.get("review_note")
+            else ""
+        )
         items.append(
-            f'<li class="sev-{escape(severity)}"><a{target} data-findings="{i}">'
-            f"{severity_badge(severity)} {text_or_dash(f.get('message'))}"
-            f'<br><span class="rule">{text_or_dash(f.get("rule"))}</span></a></li>'
+            f'<li class="sev-{escape(severity)} review-{escape(state)}" data-id="{escape(str(f.get("id") or ""))}">'
+            f'<a{target} data-findings="{i}">'
+            f"{severity_badge(severity)} {review_badge(f)} {text_or_dash(f.get('message'))}{note}</a>"
+            f"{rule_link(f.get('rule'))}</li>"
         )
     details = "".join(_detail(i, f) for i, f in enumerate(findings))
     listing = f'<ol class="findings">{"".join(items)}</ol>' if items else "<p>未发现问题。</p>"
@@ -215,8 +273,15 @@ def document_page(result: Mapping[str, Any], text: str) -> str:
         if text
         else '<p class="muted">无可显示的文本。</p>'
     )
+    district = meta.get("district")
+    district_link = (
+        f' · <a href="{escape(district_href(str(district)))}">{escape(str(district))}的全部文档</a>'
+        if district
+        else ""
+    )
     body = (
-        f'<header class="top"><div class="sub"><a href="index.html">← 返回总览</a></div>'
+        f'<header class="top"><div class="sub"><a href="index.html">← 返回总览</a>{district_link}'
+        f"</div>"
         f"<h1>{escape(title)}</h1></header><main>{_meta(result)}"
         f'<div class="layout"><section><h2>原文（问题与数值已标注）</h2>{body_text}</section>'
         f"{_sidebar(result, len(text))}</div>{_indicators(result)}</main>"

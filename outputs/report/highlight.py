@@ -110,6 +110,8 @@ def _mark(piece: str, covering: list[Span], result: Mapping[str, Any]) -> str:
     findings = [result["findings"][i] for i in finding_ids]
     title = "\n".join(finding_title(f) for f in findings)
     classes = f"finding sev-{escape(_worst_severity(findings))}"
+    if all(f.get("review") == "dismissed" for f in findings):
+        classes += " review-dismissed"
     extra = ""
     if figure_ids:
         classes += " fig"

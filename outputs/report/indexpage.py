@@ -6,16 +6,26 @@ level) across districts with the national standard drawn in, and a table linking
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from html import escape
 from typing import Any
 
-from outputs.report.charts import Row, Segment, Threshold, bar_chart
-from outputs.report.docpage import link, page_name, standard_text, text_or_dash
+from outputs.report.charts import Dot, Row, Segment, Strip, Threshold, bar_chart, strip_chart
+from outputs.report.docpage import (
+    district_href,
+    link,
+    page_name,
+    rule_link,
+    standard_text,
+    text_or_dash,
+)
 from outputs.report.highlight import fmt_number
 from outputs.report.htmlpage import page
+from outputs.rule_docs import RULES_PAGE
+from outputs.summary import NO_DISTRICT, STATES, district_rule_table, totals
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.labels import (
     KIND_LABEL,
@@ -25,6 +35,7 @@ from pipeline.labels import (
     STATUS_LABEL,
     label,
 )
+from pipeline.review import STATE_LABEL
 
 Result = Mapping[str, Any]
 OPS = {
@@ -77,10 +88,15 @@ def _summary(results: Sequence[Result]) -> str:
     total = Counter()
     for r in results:
         total += severity_counts(r)
+    reviews = Counter(
+        str(f.get("review") or "open") for r in results for f in r.get("findings") or []
+    )
     head = (
         f"<p>文档 <b>{len(results)}</b> 份；问题："
         + "，".join(f"{label(SEVERITY_LABEL, s)} <b>{total[s]}</b>" for s in SEVERITIES)
-        + "</p>"
+        + "；复核："
+        + "，".join(f"{escape(STATE_LABEL[s])} <b>{reviews[s]}</b>" for s in STATES)
+        + f'。<a href="{RULES_PAGE}">规则说明</a></p>'
     )
     rows = "".join(
         f'<tr><td class="status-{escape(s)}">{escape(label(STATUS_LABEL, s))}</td>'
@@ -116,7 +132,7 @@ def _findings(results: Sequence[Result]) -> str:
     rules = sorted(by_rule, key=lambda k: (-sum(by_rule[k].values()), k))
     head = "".join(f"<th>{label(SEVERITY_LABEL, s)}</th>" for s in SEVERITIES)
     rows = "".join(
-        f'<tr><td class="rule">{escape(rule)}</td>'
+        f"<tr><td>{rule_link(rule)}</td>"
         + "".join(f'<td class="num">{by_rule[rule][s]}</td>' for s in SEVERITIES)
         + f'<td class="num">{sum(by_rule[rule].values())}</td>'
         f'<td class="num">{len(docs[rule])}</td></tr>'
@@ -234,12 +250,46 @@ def _indicator_charts(
     def key(k: tuple[str, str]) -> tuple[int, str, int]:
         return order.get(k[0], 1 << 30), k[0], levels.index(k[1]) if k[1] in levels else 99
 
-    cards = "".join(
-        _indicator_chart(c, lv, groups[(c, lv)], labels, catalog)
-        for c, lv in sorted(groups, key=key)
-    )
+    ordered = sorted(groups, key=key)
+    cards = "".join(_indicator_chart(c, lv, groups[(c, lv)], labels, catalog) for c, lv in ordered)
     legend = '<p class="muted">绿色：达标；红色：未达标；灰色：无法判断；红色虚线：国家标准。点击条形进入该文档。</p>'
-    return f'<section><h2>指标对比（各区县数值与国家标准）</h2>{legend}<div class="grid">{cards}</div></section>'
+    return (
+        _distribution(ordered, groups, labels, catalog)
+        + f'<section><h2>指标对比（各区县数值与国家标准）</h2>{legend}<div class="grid">{cards}</div></section>'
+    )
+
+
+def _distribution(
+    ordered: list[tuple[str, str]],
+    groups: Mapping[tuple[str, str], list[tuple[Result, Mapping[str, Any]]]],
+    labels: Mapping[str, str],
+    catalog: Catalog,
+) -> str:
+    """Each indicator's spread across districts in one chart: a dot per district, the
+    national standard as a red line, and how many reports miss it."""
+    strips = []
+    for code, level in ordered:
+        entries = groups[(code, level)]
+        threshold, op = _threshold(entries, catalog, code, level)
+        dots, below = [], 0
+        for r, ind in entries:
+            value = _number(ind.get("value"))
+            css = _bar_class(ind, value, threshold, op)
+            below += css == "fail"
+            shown = f"{fmt_number(ind.get('value'))}{ind.get('unit') or ''}"
+            dots.append(Dot(value, css, f"{labels[r['doc_id']]}: {shown}"))
+        name = next((str(i.get("name")) for _, i in entries if i.get("name")), "")
+        with contextlib.suppress(KeyError):
+            name = catalog.indicator(code).short or name
+        title = f"{code} {label(LEVEL_LABEL, level)} {name}"
+        note = f"{len(dots)} 份" + (f"，未达标 {below}" if below else "")
+        strips.append(Strip(title, dots, threshold.value if threshold else None, note))
+    chart = strip_chart(strips, caption="各指标在各区县的分布与国家标准")
+    return (
+        '<section id="distribution"><h2>指标分布（每个点是一份报告，红线为国家标准）</h2>'
+        '<p class="muted">每行按该指标自身的取值范围缩放；绿色达标，红色未达标，灰色无法判断。</p>'
+        f'<div class="card">{chart}</div></section>'
+    )
 
 
 def _documents(results: Sequence[Result], labels: Mapping[str, str]) -> str:
@@ -266,7 +316,7 @@ def _documents(results: Sequence[Result], labels: Mapping[str, str]) -> str:
         status = str(r.get("status"))
         title = str(meta.get("title") or r.get("path") or r["doc_id"])
         rows.append(
-            f"<tr><td>{escape(labels[r['doc_id']])}</td>"
+            f"<tr><td>{_district_cell(r, labels[r['doc_id']])}</td>"
             f'<td><a href="{escape(page_name(r["doc_id"]))}">{escape(title)}</a></td>'
             f"<td>{escape(label(KIND_LABEL, meta.get('kind')))}</td>"
             f'<td class="status-{escape(status)}">{escape(label(STATUS_LABEL, status))}</td>'
@@ -278,6 +328,44 @@ def _documents(results: Sequence[Result], labels: Mapping[str, str]) -> str:
     return f"<section><h2>文档与区县</h2><table><tr>{head}</tr>{''.join(rows)}</table></section>"
 
 
+def _district_cell(result: Result, shown: str) -> str:
+    district = (result.get("meta") or {}).get("district")
+    if not district:
+        return escape(shown)
+    return f'<a href="{escape(district_href(str(district)))}">{escape(shown)}</a>'
+
+
+def _district_summary(results: Sequence[Result]) -> str:
+    """Findings by district × rule, counted by severity and review state (as the 汇总 sheet)."""
+    rows = district_rule_table(results)
+    if not rows:
+        return ""
+    head = "".join(f"<th>{label(SEVERITY_LABEL, s)}</th>" for s in SEVERITIES)
+    head += "<th>合计</th>" + "".join(f"<th>{escape(STATE_LABEL[s])}</th>" for s in STATES)
+    body = []
+    for item in [*rows, totals(rows)]:
+        if item.rule:
+            place = (
+                f'<a href="{escape(district_href(item.district))}">{escape(item.district)}</a>'
+                if item.district != NO_DISTRICT
+                else escape(item.district)
+            )
+            rule = rule_link(item.rule)
+        else:
+            place, rule = "<b>合计</b>", ""
+        counts = [item.severity[s] for s in SEVERITIES] + [item.total]
+        counts += [item.review[s] for s in STATES]
+        body.append(
+            f'<tr class="{"total" if not item.rule else ""}"><td>{place}</td><td>{rule}</td>'
+            + "".join(f'<td class="num">{n}</td>' for n in counts)
+            + "</tr>"
+        )
+    return (
+        '<section id="district-summary"><h2>问题汇总（区县 × 规则，按严重程度与复核状态）</h2>'
+        f"<table><tr><th>区县</th><th>规则</th>{head}</tr>{''.join(body)}</table></section>"
+    )
+
+
 def index_page(results: Sequence[Result], catalog: Catalog | None = None) -> str:
     """The whole front page for a corpus of document results."""
     results = sorted(results, key=sort_key)
@@ -286,7 +374,8 @@ def index_page(results: Sequence[Result], catalog: Catalog | None = None) -> str
     body = (
         '<header class="top"><h1>义务教育督导评估自评报告核查总览</h1>'
         f'<div class="sub">共 {len(results)} 份文档</div></header><main>'
-        f"{_summary(results)}{_findings(results)}{_indicator_charts(results, labels, catalog)}"
+        f"{_summary(results)}{_district_summary(results)}{_findings(results)}"
+        f"{_indicator_charts(results, labels, catalog)}"
         f"{_documents(results, labels)}</main>"
     )
     return page("核查总览", body)

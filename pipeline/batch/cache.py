@@ -25,7 +25,7 @@ CACHE_DIR = ".cache"
 HASH_INDEX = "hashes.json"
 # What does not change a result: the CLI, the demo generator, the crawler and batch plumbing.
 NOT_RESULTS_SET = frozenset(
-    {"cli.py", "textreport.py", "synth", "crawler", "batch", "synth_templates.toml"}
+    {"cli.py", "textreport.py", "review.py", "synth", "crawler", "batch", "synth_templates.toml"}
 )
 
 

@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from pipeline.batch.workers import (
 )
 from pipeline.engine.corpus import check_corpus
 from pipeline.labels import SEVERITY_LABEL, STATUS_LABEL
+from pipeline.review import Decision, apply_reviews, assign_ids, load_decisions
 
 STAGING_DIR = ".staging"
 
@@ -81,9 +82,14 @@ def run_corpus(
     timeout: float | None = DEFAULT_TIMEOUT,
     worker: Worker = process_file,
     scheduler: str | None = None,
+    districts: list[str] | None = None,
 ) -> RunSummary:
     """Audit every supported file under `corpus_dir` and (re)write all outputs into `out_dir`
-    (on the Dask cluster at `scheduler` when given, see `pipeline.batch.distributed`)."""
+    (on the Dask cluster at `scheduler` when given, see `pipeline.batch.distributed`).
+
+    With `districts`, the outputs hold only the documents of those districts (every file is
+    still audited once, since a document's district is known only after reading it).
+    """
     started = time.monotonic()
     corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -132,8 +138,13 @@ def run_corpus(
         bar.close()
 
     results, texts = _assemble(unique, cache, done, transient, by_path, by_sha)
+    if districts:
+        results = select_districts(results, districts, summary.warnings)
     _add_corpus_findings(results, summary.warnings)
-    summary.outputs = write_outputs(results, texts, out_dir, version, summary.warnings)
+    for result in results:
+        assign_ids(result)
+    reviews = apply_reviews(results, load_decisions(out_dir))
+    summary.outputs = write_outputs(results, texts, out_dir, version, summary.warnings, reviews)
     cache.prune()
     summary.documents = len(results)
     summary.by_status = Counter(r["status"] for r in results)
@@ -193,6 +204,23 @@ def _assemble(
     return results, CachedTexts(cache, sha_by_doc, extra_texts)
 
 
+def select_districts(results: list[dict], wanted: list[str], warnings: list[str]) -> list[dict]:
+    """The results of the named districts (渝北区 also matches 渝北); a warning when none match."""
+    keys = {_district_key(w) for w in wanted}
+    chosen = [r for r in results if _district_key((r.get("meta") or {}).get("district")) in keys]
+    if not chosen:
+        known = sorted({str((r.get("meta") or {}).get("district")) for r in results} - {"None"})
+        warnings.append(
+            f"没有区县为 {'、'.join(wanted)} 的文档；语料中的区县：{'、'.join(known) or '无'}"
+        )
+    return chosen
+
+
+def _district_key(name: object) -> str:
+    text = str(name or "").strip()
+    return text[:-1] if len(text) > 2 and text[-1] in "区县市旗" else text
+
+
 def _add_corpus_findings(results: list[dict], warnings: list[str]) -> None:
     """Append corpus-level findings (comparisons across documents)."""
     try:
@@ -216,6 +244,7 @@ def write_outputs(
     out_dir: Path,
     version: str,
     warnings: list[str] | None = None,
+    reviews: Iterable[Decision] = (),
 ) -> list[Path]:
     """Write every output into a staging folder, then move each into place by rename."""
     from outputs.database import write_database
@@ -227,7 +256,7 @@ def write_outputs(
     staging.mkdir(parents=True)
     write_tables(results, staging)
     write_workbook(results, staging / "comparison.xlsx")
-    write_database(results, staging / "audit.sqlite", version)
+    write_database(results, staging / "audit.sqlite", version, reviews)
     _write_report(results, texts, staging, warnings if warnings is not None else [])
     written = [_move_into_place(item, out_dir) for item in sorted(staging.iterdir())]
     shutil.rmtree(staging, ignore_errors=True)

@@ -74,6 +74,9 @@ def extract_metadata(doc: Document) -> dict:
     )
     district, city, province = locate(meta["title"] or "", head, doc.text, meta["publisher"] or "")
     meta.update(district=district, city=city, province=province)
+    meta["inferred"] = inferred_keys(
+        meta, " ".join([meta["title"] or "", meta["publisher"] or "", doc.text])
+    )
     meta["report_year"] = _report_year(meta, doc.text)
     return meta
 
@@ -309,7 +312,26 @@ def _region_from_text(text: str) -> tuple[str | None, str | None]:
     return province, city
 
 
+def inferred_keys(meta: dict, text: str) -> list[str]:
+    """City and province the gazetteer supplied but the document never names (重庆市 for 大足区):
+    shown as inferred, not as what the report says."""
+    text = folded(text)
+    inferred = []
+    for key in ("city", "province"):
+        name = meta.get(key)
+        short = (name or "").removesuffix("市").removesuffix("省")
+        if name and name not in text and not (len(short) >= 2 and short in text):
+            inferred.append(key)
+    return inferred
+
+
 def _report_year(meta: dict, text: str) -> int | None:
+    """The year the report speaks for: "2024年度" in its title or opening, else the publication
+    year (a 2024年度 report is often published in 2025), else a year in the title or text."""
+    for source in (meta["title"] or "", text[:1500]):
+        m = regex.search(r"(?<![\d.])((?:19|20)\d{2})\s*年度", source)
+        if m:
+            return int(m.group(1))
     if meta["published"]:
         return int(meta["published"][:4])
     m = _TITLE_YEAR.search(meta["title"] or "")

@@ -38,7 +38,7 @@ EXAMPLES = {
   edu-audit run corpus/demo -o out/demo
   edu-audit run corpus/crawl -o out/crawl --workers 2 --no-progress
   edu-audit run corpus/crawl -o out/yubei --district 渝北区 --district 江北区
-  edu-audit run corpus/crawl -o out/crawl --scheduler tcp://10.0.0.5:8786    在 Dask 集群上审核
+  edu-audit run corpus/crawl -o out/crawl --scheduler tcp://scheduler-host:8786    在 Dask 集群上审核
   edu-audit run corpus/demo -o out/demo --scheduler local --workers 2""",
     "review": """示例（问题编号见工作簿“问题清单”或网页报告，写前几位即可）：
   edu-audit review out/demo                       列出全部问题、编号与复核状态

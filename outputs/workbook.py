@@ -7,8 +7,11 @@ comment), 问题清单 (every finding with its formula and sentence), 文档 (ev
 
 from __future__ import annotations
 
+import os
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -48,8 +51,27 @@ def write_workbook(results: list[dict], path: Path) -> Path:
     findings_sheet(wb.create_sheet("问题清单"), results)
     documents_sheet(wb.create_sheet("文档"), results)
     _no_formulas(wb)
+    wb.properties.created = wb.properties.modified = FIXED_TIME
     wb.save(path)
+    _fix_zip_times(Path(path))
     return Path(path)
+
+
+# The same results give the same bytes: no wall-clock time in the properties or the zip. When
+# a run happened is recorded in audit.sqlite (table runs).
+FIXED_TIME = datetime(2000, 1, 1)
+_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def _fix_zip_times(path: Path) -> None:
+    """openpyxl stamps every zip member with the time of saving; rewrite them with one time."""
+    with zipfile.ZipFile(path) as src:
+        members = [(info.filename, src.read(info)) for info in src.infolist()]
+    tmp = path.with_name(f".{path.name}.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in members:
+            dst.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data, zipfile.ZIP_DEFLATED)
+    os.replace(tmp, path)
 
 
 def _no_formulas(wb: Workbook) -> None:

@@ -6,12 +6,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pipeline import __version__
 from pipeline.audit import audit_path
-from pipeline.ingest.files import ingest_path
+from pipeline.ingest.files import Limits, ingest_path
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_RUN_FAILED = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--out", required=True, metavar="OUT_DIR")
     run.add_argument("--workers", type=int, default=None, metavar="N", help="default: CPU cores")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_limit_arguments(run)
     run.set_defaults(handler=cmd_run)
 
     synth = sub.add_parser("synth", help="generate a demo corpus for fictional districts")
@@ -90,9 +92,39 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """Per-document resource limits (docs/limits.md); defaults from pipeline.ingest.Limits."""
+    from pipeline.batch.workers import DEFAULT_TIMEOUT
+
+    defaults = Limits()
+    group = parser.add_argument_group("per-document limits (docs/limits.md)")
+    group.add_argument("--max-mb", type=float, default=defaults.max_bytes / 2**20, metavar="MB")
+    group.add_argument("--max-pages", type=int, default=defaults.pdf.max_pages, metavar="N")
+    group.add_argument("--max-chars", type=int, default=defaults.max_chars, metavar="N")
+    group.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S", help="seconds per document"
+    )
+
+
+def limits_from(args: argparse.Namespace) -> Limits | None:
+    """Limits from the flags, or None (with a message) when a flag is not positive."""
+    values = (args.max_mb, args.max_pages, args.max_chars, args.timeout)
+    if min(values) <= 0:
+        print("错误：--max-mb、--max-pages、--max-chars、--timeout 须为正数", file=sys.stderr)
+        return None
+    defaults = Limits()
+    return replace(
+        defaults,
+        max_bytes=int(args.max_mb * 2**20),
+        max_chars=args.max_chars,
+        pdf=replace(defaults.pdf, max_pages=args.max_pages),
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from pipeline.batch.lock import RunError
     from pipeline.batch.run import run_corpus
 
     if not Path(args.corpus).is_dir():
@@ -101,7 +133,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         print("错误：--workers 须至少为 1", file=sys.stderr)
         return EXIT_USAGE
-    summary = run_corpus(args.corpus, args.out, workers=args.workers, progress=not args.no_progress)
+    limits = limits_from(args)
+    if limits is None:
+        return EXIT_USAGE
+    try:
+        summary = run_corpus(
+            args.corpus,
+            args.out,
+            workers=args.workers,
+            progress=not args.no_progress,
+            timeout=args.timeout,
+            limits=limits,
+        )
+    except RunError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
     print(summary.render())
     return EXIT_OK
 

@@ -9,12 +9,15 @@ recorded as `failed` in the outputs but not cached, so the next run tries those 
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import os
 import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from tqdm import tqdm
 
 from pipeline.batch.cache import HASH_INDEX, Cache, CachedTexts, cache_version
 from pipeline.batch.corpus import SourceFile, discover, hash_sources, load_manifest, source_info
+from pipeline.batch.lock import RunError, holding_out_dir_lock
 from pipeline.batch.workers import (
     DEFAULT_TIMEOUT,
     Worker,
@@ -30,6 +34,7 @@ from pipeline.batch.workers import (
     process_file,
 )
 from pipeline.engine.corpus import check_corpus
+from pipeline.ingest.files import Limits
 from pipeline.labels import SEVERITY_LABEL, STATUS_LABEL
 
 STAGING_DIR = ".staging"
@@ -73,6 +78,7 @@ class RunSummary:
         return "\n".join(lines)
 
 
+@holding_out_dir_lock
 def run_corpus(
     corpus_dir: str | Path,
     out_dir: str | Path,
@@ -80,9 +86,16 @@ def run_corpus(
     progress: bool = True,
     timeout: float | None = DEFAULT_TIMEOUT,
     worker: Worker = process_file,
+    limits: Limits | None = None,
 ) -> RunSummary:
-    """Audit every supported file under `corpus_dir` and (re)write all outputs into `out_dir`."""
+    """Audit every supported file under `corpus_dir` and (re)write all outputs into `out_dir`.
+
+    Raises RunError (a Chinese message) when OUT_DIR is in use by another run or its disk is
+    full; the previous outputs are then left as they were.
+    """
     started = time.monotonic()
+    if limits is not None and worker is process_file:
+        worker = functools.partial(process_file, limits=limits)
     corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     version = cache_version()
@@ -116,7 +129,8 @@ def run_corpus(
             result, text = outcome
             result["doc_id"] = src.doc_id  # one id per content, even for unreadable files
             if src.readable:
-                cache.store(src, result, text, source_info(src, by_path, by_sha))
+                with disk_errors(out_dir):
+                    cache.store(src, result, text, source_info(src, by_path, by_sha))
                 done[src.sha256] = result
             else:  # not cached: retried next run, when it may have become readable
                 transient[src.sha256] = (result, text)
@@ -222,14 +236,31 @@ def write_outputs(
 
     staging = out_dir / STAGING_DIR
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    write_tables(results, staging)
-    write_workbook(results, staging / "comparison.xlsx")
-    write_database(results, staging / "audit.sqlite", version)
-    _write_report(results, texts, staging, warnings if warnings is not None else [])
+    with disk_errors(out_dir, cleanup=staging):
+        staging.mkdir(parents=True)
+        write_tables(results, staging)
+        write_workbook(results, staging / "comparison.xlsx")
+        write_database(results, staging / "audit.sqlite", version)
+        _write_report(results, texts, staging, warnings if warnings is not None else [])
     written = [_move_into_place(item, out_dir) for item in sorted(staging.iterdir())]
     shutil.rmtree(staging, ignore_errors=True)
     return written
+
+
+@contextlib.contextmanager
+def disk_errors(out_dir: Path, cleanup: Path | None = None) -> Iterator[None]:
+    """A full disk (or quota) while writing becomes a RunError; staged files are removed."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        if cleanup is not None:
+            shutil.rmtree(cleanup, ignore_errors=True)
+        raise RunError(
+            f"输出目录 {out_dir} 所在磁盘空间不足（{exc.strerror or exc}），本次输出未写入，"
+            "上次的输出保持不变；已完成的文档已缓存，腾出空间后重新运行即可继续"
+        ) from exc
 
 
 def _write_report(
@@ -240,6 +271,11 @@ def _write_report(
 
     try:
         write_report(results, texts, staging)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise  # a full disk stops the whole write, not just the report
+        shutil.rmtree(staging / "report", ignore_errors=True)
+        warnings.append(f"HTML报告生成失败，保留上次的报告（{type(exc).__name__}: {exc}）")
     except Exception as exc:
         shutil.rmtree(staging / "report", ignore_errors=True)
         warnings.append(f"HTML报告生成失败，保留上次的报告（{type(exc).__name__}: {exc}）")

@@ -22,6 +22,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.functions import tostring
 
 from pipeline.labels import KIND_LABEL, SEVERITY_LABEL, STATUS_LABEL
 
@@ -51,9 +52,8 @@ def write_workbook(results: list[dict], path: Path) -> Path:
     findings_sheet(wb.create_sheet("问题清单"), results)
     documents_sheet(wb.create_sheet("文档"), results)
     _no_formulas(wb)
-    wb.properties.created = wb.properties.modified = FIXED_TIME
     wb.save(path)
-    _fix_zip_times(Path(path))
+    _without_clock_times(wb, Path(path))
     return Path(path)
 
 
@@ -61,16 +61,21 @@ def write_workbook(results: list[dict], path: Path) -> Path:
 # a run happened is recorded in audit.sqlite (table runs).
 FIXED_TIME = datetime(2000, 1, 1)
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+_CORE = "docProps/core.xml"
 
 
-def _fix_zip_times(path: Path) -> None:
-    """openpyxl stamps every zip member with the time of saving; rewrite them with one time."""
+def _without_clock_times(wb: Workbook, path: Path) -> None:
+    """openpyxl stamps the zip members and the `modified` property with the time of saving
+    (whatever was set before); rewrite the file with one fixed time."""
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    core = tostring(wb.properties.to_tree())
     with zipfile.ZipFile(path) as src:
         members = [(info.filename, src.read(info)) for info in src.infolist()]
     tmp = path.with_name(f".{path.name}.tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
         for name, data in members:
-            dst.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data, zipfile.ZIP_DEFLATED)
+            body = core if name == _CORE else data
+            dst.writestr(zipfile.ZipInfo(name, _ZIP_TIME), body, zipfile.ZIP_DEFLATED)
     os.replace(tmp, path)
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.crawler.engine import CrawlConfig, Seed, crawl
 from pipeline.crawler import links
+from pipeline.crawler.engine import CrawlConfig, Seed, crawl
 
 MAX_BYTES = 1_000_000
 KEY = "自评报告"

@@ -38,6 +38,7 @@ from pipeline.ingest.files import Limits
 from pipeline.labels import SEVERITY_LABEL, STATUS_LABEL
 
 STAGING_DIR = ".staging"
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 @dataclass
@@ -253,7 +254,7 @@ def disk_errors(out_dir: Path, cleanup: Path | None = None) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        if exc.errno not in DISK_FULL:
             raise
         if cleanup is not None:
             shutil.rmtree(cleanup, ignore_errors=True)
@@ -271,12 +272,9 @@ def _write_report(
 
     try:
         write_report(results, texts, staging)
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            raise  # a full disk stops the whole write, not just the report
-        shutil.rmtree(staging / "report", ignore_errors=True)
-        warnings.append(f"HTML报告生成失败，保留上次的报告（{type(exc).__name__}: {exc}）")
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+            raise  # a full disk stops the whole write, not just the report
         shutil.rmtree(staging / "report", ignore_errors=True)
         warnings.append(f"HTML报告生成失败，保留上次的报告（{type(exc).__name__}: {exc}）")
 

@@ -185,7 +185,7 @@ def main() -> int:
 
     a = run(corpus, args.work / "A", args.workers)
     report["uninterrupted"] = {k: v for k, v in a.items() if k != "samples"} | peaks(a["samples"])
-    kill_at = random.Random(args.seed).uniform(0.2, 0.8) * a["seconds"]
+    kill_at = random.Random(args.seed).uniform(0.1, 0.6) * a["seconds"]
     b1 = run(corpus, args.work / "B", args.workers, kill_after=kill_at)
     cached = len(list((args.work / "B" / ".cache").glob("*/*.json")))
     b2 = run(corpus, args.work / "B", args.workers)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import json
 import os
 import shutil
 import sys
@@ -214,10 +215,16 @@ def _add_corpus_findings(results: list[dict], warnings: list[str]) -> None:
         warnings.append(f"跨文档检查出错，已跳过（{type(exc).__name__}: {exc}）")
         return
     by_doc = {r["doc_id"]: r for r in results}  # fresh copies from the cache: safe to extend
-    for finding in findings:
+    for finding in sorted(findings, key=_finding_order):  # the same corpus, the same order
         target = by_doc.get(finding.get("doc_id"))
         if target is not None:
             target["findings"] = [*target["findings"], finding]
+
+
+def _finding_order(finding: dict) -> tuple:
+    """A total order independent of hashing (set order changes with PYTHONHASHSEED)."""
+    start = (finding.get("evidence") or {}).get("start") or 0
+    return start, json.dumps(finding, sort_keys=True, ensure_ascii=False, default=str)
 
 
 # --------------------------------------------------------------------------- outputs

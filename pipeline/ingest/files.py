@@ -130,7 +130,7 @@ def _zip_refusal(data: bytes, limits: Limits) -> str | None:
     if declared <= limits.max_unzipped_bytes:
         return None
     return (
-        f"DOCX解压后过大（{declared / 2**20:,.0f} MB，上限 {limits.max_unzipped_bytes / 2**20:.0f} MB），"
+        f"DOCX解压后过大（{_mb(declared)} MB，上限 {_mb(limits.max_unzipped_bytes)} MB），"
         f"疑似压缩炸弹，未处理"
     )
 
@@ -151,9 +151,14 @@ def ingest_path(path: str | Path, limits: Limits = Limits()) -> Document:
 
 def _too_large(size: int, limits: Limits) -> str:
     return (
-        f"文件过大（{size / 2**20:.1f} MB，上限 {limits.max_bytes / 2**20:.0f} MB），未处理："
+        f"文件过大（{_mb(size)} MB，上限 {_mb(limits.max_bytes)} MB），未处理："
         "请确认文件是否为报告本身；如确为报告，可用 --max-mb 提高上限"
     )
+
+
+def _mb(size: int) -> str:
+    """30 MB as "30", 100 kB as "0.1": never a limit shown as "0 MB"."""
+    return f"{size / 2**20:.1f}".removesuffix(".0")
 
 
 def _hash_file(p: Path) -> str:

@@ -25,7 +25,7 @@ def page(body: str) -> bytes:
     return f"<html><head><title>{KEY}栏目</title></head><body>{body}</body></html>".encode()
 
 
-GZIP_BOMB = gzip.compress(b"\0" * (64 << 20), compresslevel=9)  # 64 MB of zeros in ~64 KB
+GZIP_BOMB = gzip.compress(b"\0" * (16 << 20), compresslevel=9)  # 16 MB of zeros in ~16 KB
 
 
 class Hostile(BaseHTTPRequestHandler):
@@ -155,8 +155,8 @@ def run_crawl(start: str, out: Path, rate: float = 100) -> tuple[list[dict], flo
         user_agent="edu-audit-test (+https://example.org/contact)",
         rate=rate,
         concurrency=4,
-        read_timeout=2,
-        total_timeout=2,
+        read_timeout=5,
+        total_timeout=4,  # the endless response trickles for 30 s
         max_bytes=MAX_BYTES,
         retries=1,
         backoff=0.01,

@@ -13,6 +13,7 @@ from docx import Document as open_docx
 from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from extractors.boilerplate import is_boilerplate
 from extractors.model import Extraction, RawBlock
@@ -25,6 +26,15 @@ def extract_docx(data: bytes) -> Extraction:
         doc = open_docx(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         return Extraction(status="failed", error=f"DOCX文件损坏，无法打开：{exc}")
+    except etree.XMLSyntaxError as exc:
+        # python-docx parses with resolve_entities=False (no external entities, no network);
+        # libxml2 itself stops entity expansion bombs with this error
+        if "amplification" in str(exc) or "entit" in str(exc).lower():
+            return Extraction(
+                status="failed",
+                error="DOCX内部XML含有层层展开的实体（“十亿笑声”式攻击文件），已拒绝解析",
+            )
+        return Extraction(status="failed", error=f"DOCX内部XML损坏，无法解析（{exc}）")
     blocks: list[RawBlock] = []
     for child in doc.element.body.iterchildren():
         if child.tag == qn("w:p"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 
+import regex
 from charset_normalizer import from_bytes
 
 _BOMS = (
@@ -61,6 +62,9 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
         text = _strict(data, name)
         if text is not None and _mostly_cjk_text(text):
             return text, name
+    mixed = _run_by_run(data)
+    if mixed is not None:
+        return mixed
     best = from_bytes(data[:200_000]).best()
     if best is None or best.encoding is None:
         raise UndecodableError("无法识别文件编码，内容可能是二进制数据")
@@ -94,3 +98,45 @@ def _mostly_cjk_text(text: str) -> bool:
     cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
     printable = sum(1 for ch in sample if ch.isprintable() or ch in "\r\n\t")
     return printable / len(sample) > 0.97 and cjk / len(sample) > 0.05
+
+
+_NON_ASCII_RUN = regex.compile(rb"[\x80-\xff]+")
+_CJK_OR_PUNCT = regex.compile(r"[\p{Han}\u3000-\u303f\uff00-\uffef“”‘’…—·]")
+_MAX_INVALID_SHARE = 0.01
+
+
+def _run_by_run(data: bytes) -> tuple[str, str] | None:
+    """Pages pasted together from UTF-8 and GBK fragments, or with a few broken bytes.
+
+    Each run of non-ASCII bytes is decoded on its own, as UTF-8 or GB18030, whichever reads
+    as Chinese; a run that is neither becomes U+FFFD. Accepted when such runs are rare.
+    """
+    parts: list[str] = []
+    used: set[str] = set()
+    invalid = non_ascii = last = 0
+    for m in _NON_ASCII_RUN.finditer(data):
+        parts.append(data[last : m.start()].decode("ascii"))
+        last = m.end()
+        text, name = _decode_run(m.group())
+        parts.append(text)
+        non_ascii += len(text)
+        if name is None:
+            invalid += text.count("\ufffd")
+        else:
+            used.add(name)
+    parts.append(data[last:].decode("ascii"))
+    if not non_ascii or invalid > _MAX_INVALID_SHARE * non_ascii:
+        return None
+    names = sorted(used, key=("utf-8", "gb18030").index) or ["utf-8"]
+    return "".join(parts), "+".join(names)
+
+
+def _decode_run(run: bytes) -> tuple[str, str | None]:
+    """UTF-8 or GB18030; a GBK fragment of real text stays within GB2312 (common characters),
+    which random bytes rarely do."""
+    candidates = [(t, "utf-8")] if (t := _strict(run, "utf-8")) is not None else []
+    if _strict(run, "gb2312") is not None:
+        candidates.append((run.decode("gb18030"), "gb18030"))
+    if not candidates:
+        return run.decode("utf-8", errors="replace"), None
+    return max(candidates, key=lambda c: len(_CJK_OR_PUNCT.findall(c[0])) / len(c[0]))

@@ -6,6 +6,8 @@ disclosure metadata grid → remove chrome → pick the body container → walk 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import regex
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
@@ -203,13 +205,19 @@ def _remove_chrome(soup: BeautifulSoup) -> list[tuple[int, Tag]]:
             candidates.append((rank, tag))
     keep = {id(parent) for rank, el in candidates if rank < _TRUSTED for parent in el.parents}
     for tag in soup.find_all(True):
-        if getattr(tag, "_decomposed", False) or id(tag) in keep:
+        if _decomposed(tag) or id(tag) in keep:
             continue
         marks = " ".join([str(tag.get("id") or "")] + list(tag.get("class") or []))
         if marks.strip() and _CHROME.search(marks):
             tag.decompose()
     candidates.sort(key=lambda c: c[0])
-    return [(r, t) for r, t in candidates if not getattr(t, "_decomposed", False)]
+    return [(r, t) for r, t in candidates if not _decomposed(t)]
+
+
+def _decomposed(tag: Tag) -> bool:
+    """Read the flag directly: `getattr` on a Tag falls back to a search of its whole subtree,
+    which made deeply nested pages take quadratic time."""
+    return bool(tag.__dict__.get("_decomposed", False))
 
 
 def _body_container(soup: BeautifulSoup, candidates: list[tuple[int, Tag]]) -> Tag:
@@ -236,33 +244,38 @@ def _walk(root: Tag) -> list[RawBlock]:
             if line:
                 blocks.append(RawBlock(kind, line))
 
-    def visit(node) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                buffer.append(str(child))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name
-            if name == "br":
-                buffer.append("\n")
-            elif name == "table" and _is_data_table(child):
+    # An explicit stack, not recursion: hostile pages nest tags 100,000 deep.
+    stack: list[tuple[Iterator, bool]] = [(iter(root.children), False)]
+    while stack:
+        children, is_block = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if is_block:
                 flush()
-                rows = _table_rows(child)
-                if rows:
-                    blocks.append(table_block(rows))
-            elif name in _HEADING_TAGS:
-                flush()
-                buffer.append(child.get_text(" "))
-                flush("heading")
-            elif name in _BLOCK_TAGS or name in ("table", "tbody", "td", "th"):
-                flush()
-                visit(child)
-                flush()
-            else:
-                visit(child)
-
-    visit(root)
+            continue
+        if isinstance(child, NavigableString):
+            buffer.append(str(child))
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name
+        if name == "br":
+            buffer.append("\n")
+        elif name == "table" and _is_data_table(child):
+            flush()
+            rows = _table_rows(child)
+            if rows:
+                blocks.append(table_block(rows))
+        elif name in _HEADING_TAGS:
+            flush()
+            buffer.append(child.get_text(" "))
+            flush("heading")
+        elif name in _BLOCK_TAGS or name in ("table", "tbody", "td", "th"):
+            flush()
+            stack.append((iter(child.children), True))
+        else:
+            stack.append((iter(child.children), False))
     flush()
     return blocks
 

@@ -64,19 +64,31 @@ def _open_error(message: str) -> str:
 def _extract(pdf: pdfium.PdfDocument, data: bytes, limits: PdfLimits) -> Extraction:
     started = time.monotonic()
     page_count = len(pdf)
+    if page_count > limits.max_pages:
+        return Extraction(
+            page_count=page_count,
+            status="failed",
+            error=f"页数过多（共{page_count}页，上限{limits.max_pages}页），未处理："
+            "自评报告通常不足百页，请确认文件；如确为报告，可用 --max-pages 提高上限",
+        )
     blocks: list[RawBlock] = []
-    scanned_pages = 0
+    scanned_pages: list[int] = []
+    broken_pages: list[int] = []
     plumber = None
     notes: list[str] = []
     try:
-        for index in range(min(page_count, limits.max_pages)):
+        for index in range(page_count):
             if time.monotonic() - started > limits.max_seconds:
                 notes.append(f"处理超时，只提取了前{index}页（共{page_count}页）")
                 break
-            page = pdf[index]
+            try:
+                page = pdf[index]
+            except pdfium.PdfiumError:  # a broken or cyclic page tree: skip that page, say so
+                broken_pages.append(index + 1)
+                continue
             text, paths, image_cover = _page_facts(page)
             if image_cover >= _OCR_COVER and len(text.strip()) < 2000:
-                scanned_pages += 1
+                scanned_pages.append(index + 1)
             tables: list[RawBlock] = []
             if paths >= limits.table_min_paths:
                 plumber = plumber or pdfplumber.open(io.BytesIO(data))
@@ -87,10 +99,17 @@ def _extract(pdf: pdfium.PdfDocument, data: bytes, limits: PdfLimits) -> Extract
     finally:
         if plumber is not None:
             plumber.close()
-    if page_count > limits.max_pages:
-        notes.append(f"页数过多，只提取了前{limits.max_pages}页（共{page_count}页）")
     result = Extraction(blocks=blocks, page_count=page_count, site_meta=_pdf_meta(pdf))
-    _judge(result, scanned_pages, min(page_count, limits.max_pages))
+    if broken_pages and len(broken_pages) == page_count:
+        result.status = "failed"
+        result.error = f"PDF页面结构损坏：{page_list(broken_pages)}均无法读取（页面树可能有循环引用或文件被截断），未处理"
+        return result
+    if broken_pages:
+        notes.append(f"{page_list(broken_pages)}无法读取（页面结构损坏），其内容未审核")
+    broken = set(broken_pages)
+    _judge(result, scanned_pages, [p for p in range(1, page_count + 1) if p not in broken])
+    if scanned_pages and result.status == "ok":
+        notes.append(f"{page_list(scanned_pages)}是扫描图片，其内容需OCR，未审核")
     if notes and result.status == "ok":
         result.error = "；".join(notes)
     return result
@@ -179,22 +198,39 @@ def _pdf_meta(pdf: pdfium.PdfDocument) -> dict[str, str]:
     return meta
 
 
-def _judge(result: Extraction, scanned_pages: int, pages_read: int) -> None:
-    """Decide the status from what the pages gave."""
+def page_list(pages: list[int]) -> str:
+    """[1, 2, 3, 5] → "第1–3、5页": the pages an inspector has to look at."""
+    runs: list[list[int]] = []
+    for page in pages:
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    return "第" + "、".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs) + "页"
+
+
+def _judge(result: Extraction, scanned_pages: list[int], read: list[int]) -> None:
+    """Decide the status from what the pages read gave."""
+    pages_read = len(read)
     text = "".join(b.text for b in result.blocks)
     chars = len(regex.sub(r"\s", "", text))
     cid = len(_CID.findall(text))
     garbage = len(regex.findall(r"[\p{Co}\ufffd]", text))
-    if pages_read and scanned_pages * 2 >= pages_read:
+    if pages_read and len(scanned_pages) * 2 >= pages_read:
         result.status = "needs_ocr"
+        where = f"（共{result.page_count}页，{page_list(scanned_pages)}是图片）"
         result.error = (
-            "扫描件：页面是图片，没有文字层，需要OCR后再审核"
+            f"扫描件{where}：页面没有文字层，需要OCR后再审核"
             if chars < 20 * pages_read
-            else "扫描件：文字来自OCR层，识别错误较多（如把“2015”识别为“ZOq5”），需重新OCR或人工核对"
+            else f"扫描件{where}：文字来自OCR层，识别错误较多（如把“2015”识别为“ZOq5”），需重新OCR或人工核对"
         )
     elif chars == 0:
         result.status = "needs_ocr" if pages_read else "empty"
-        result.error = "PDF没有可提取的文字，需要OCR" if pages_read else "PDF没有页面"
+        result.error = (
+            f"PDF没有可提取的文字（{page_list(read)}无文字），需要OCR"
+            if pages_read
+            else "PDF没有页面"
+        )
     elif cid * 5 > chars or garbage * 5 > chars:
         result.status = "needs_ocr"
         result.error = "PDF字体缺少ToUnicode映射，文字无法正确提取（出现(cid:…)乱码），需要OCR"

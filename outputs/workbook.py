@@ -8,8 +8,11 @@ finding with its review state), 汇总 (district × rule), 文档, 规则说明,
 
 from __future__ import annotations
 
+import os
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -19,6 +22,7 @@ from openpyxl.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.functions import tostring
 
 from outputs.sheets import (
     dictionary_sheet,
@@ -59,6 +63,7 @@ def write_workbook(results: list[dict], path: Path) -> Path:
     dictionary_sheet(wb.create_sheet("数据字典"))
     _no_formulas(wb)
     wb.save(path)
+    _without_clock_times(wb, Path(path))
     return Path(path)
 
 
@@ -71,6 +76,28 @@ def document_order(result: dict) -> tuple:
         meta.get("report_year") or 0,
         str(result.get("path") or ""),
     )
+
+
+# The same results give the same bytes: no wall-clock time in the properties or the zip. When
+# a run happened is recorded in audit.sqlite (table runs).
+FIXED_TIME = datetime(2000, 1, 1)
+_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+_CORE = "docProps/core.xml"
+
+
+def _without_clock_times(wb: Workbook, path: Path) -> None:
+    """openpyxl stamps the zip members and the `modified` property with the time of saving
+    (whatever was set before); rewrite the file with one fixed time."""
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    core = tostring(wb.properties.to_tree())
+    with zipfile.ZipFile(path) as src:
+        members = [(info.filename, src.read(info)) for info in src.infolist()]
+    tmp = path.with_name(f".{path.name}.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in members:
+            body = core if name == _CORE else data
+            dst.writestr(zipfile.ZipInfo(name, _ZIP_TIME), body, zipfile.ZIP_DEFLATED)
+    os.replace(tmp, path)
 
 
 def _no_formulas(wb: Workbook) -> None:

@@ -11,11 +11,16 @@ import json
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import __version__
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+if TYPE_CHECKING:
+    from pipeline.ingest.files import Limits
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_RUN_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 DESCRIPTION = (
     "提取并复核县域义务教育督导评估自评报告中的数字：合计、百分比、增长率、国家标准与自评结论。"
@@ -133,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="地址",
         help="在 Dask 集群上审核：tcp://主机:端口，或 local（本机集群，进程数由 --workers 定；需安装 dask 扩展）",
     )
+    add_limit_arguments(run)
     run.set_defaults(handler=cmd_run)
 
     review = command("review", "复核一条问题：确认、排除或重新打开，结论在下次运行时进入全部输出")
@@ -263,6 +269,41 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """Per-document resource limits (docs/limits.md); defaults from pipeline.ingest.Limits."""
+    from pipeline.batch.workers import DEFAULT_TIMEOUT
+    from pipeline.ingest.files import Limits
+
+    defaults = Limits()
+    group = parser.add_argument_group("每份文档的资源上限（见 docs/limits.md）")
+    group.add_argument("--max-mb", type=float, default=defaults.max_bytes / 2**20, metavar="MB",
+                       help="文件大小上限（MB）")  # fmt: skip
+    group.add_argument("--max-pages", type=int, default=defaults.pdf.max_pages, metavar="N",
+                       help="PDF 页数上限")  # fmt: skip
+    group.add_argument("--max-chars", type=int, default=defaults.max_chars, metavar="N",
+                       help="正文字数上限")  # fmt: skip
+    group.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="秒", help="每份文档的处理时限"
+    )
+
+
+def limits_from(args: argparse.Namespace) -> Limits | None:
+    """Limits from the flags, or None (with a message) when a flag is not positive."""
+    from pipeline.ingest.files import Limits
+
+    values = (args.max_mb, args.max_pages, args.max_chars, args.timeout)
+    if min(values) <= 0:
+        print("错误：--max-mb、--max-pages、--max-chars、--timeout 须为正数", file=sys.stderr)
+        return None
+    defaults = Limits()
+    return replace(
+        defaults,
+        max_bytes=int(args.max_mb * 2**20),
+        max_chars=args.max_chars,
+        pdf=replace(defaults.pdf, max_pages=args.max_pages),
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     corpus, out = Path(args.corpus), Path(args.out)
     if corpus.is_file():
@@ -282,7 +323,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         return usage_error(
             f"语料目录 {args.corpus} 中没有可审核的文件（支持 {kinds}），未写出任何输出"
         )
+    limits = limits_from(args)
+    if limits is None:
+        return EXIT_USAGE
     from pipeline.batch.distributed import ClusterError
+    from pipeline.batch.lock import RunError
     from pipeline.batch.run import run_corpus
 
     try:
@@ -291,11 +336,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             out,
             workers=args.workers,
             progress=not args.no_progress,
+            timeout=args.timeout,
             scheduler=args.scheduler,
             districts=args.district,
+            limits=limits,
         )
     except ClusterError as exc:
         return usage_error(str(exc))
+    except RunError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
     except OSError as exc:
         return usage_error(f"无法写入输出目录 {args.out}（{exc.strerror or exc}）")
     print(summary.render())

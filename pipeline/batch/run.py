@@ -9,12 +9,16 @@ recorded as `failed` in the outputs but not cached, so the next run tries those 
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
+import json
 import os
 import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from tqdm import tqdm
 
 from pipeline.batch.cache import HASH_INDEX, Cache, CachedTexts, cache_version
 from pipeline.batch.corpus import SourceFile, discover, hash_sources, load_manifest, source_info
+from pipeline.batch.lock import RunError, holding_out_dir_lock
 from pipeline.batch.workers import (
     DEFAULT_TIMEOUT,
     Worker,
@@ -30,10 +35,12 @@ from pipeline.batch.workers import (
     process_file,
 )
 from pipeline.engine.corpus import check_corpus
+from pipeline.ingest.files import Limits
 from pipeline.labels import SEVERITY_LABEL, STATUS_LABEL
 from pipeline.review import Decision, apply_reviews, assign_ids, load_decisions
 
 STAGING_DIR = ".staging"
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 @dataclass
@@ -74,6 +81,7 @@ class RunSummary:
         return "\n".join(lines)
 
 
+@holding_out_dir_lock
 def run_corpus(
     corpus_dir: str | Path,
     out_dir: str | Path,
@@ -83,14 +91,20 @@ def run_corpus(
     worker: Worker = process_file,
     scheduler: str | None = None,
     districts: list[str] | None = None,
+    limits: Limits | None = None,
 ) -> RunSummary:
     """Audit every supported file under `corpus_dir` and (re)write all outputs into `out_dir`
     (on the Dask cluster at `scheduler` when given, see `pipeline.batch.distributed`).
 
     With `districts`, the outputs hold only the documents of those districts (every file is
     still audited once, since a document's district is known only after reading it).
+
+    Raises RunError (a Chinese message) when OUT_DIR is in use by another run or its disk is
+    full; the previous outputs are then left as they were.
     """
     started = time.monotonic()
+    if limits is not None and worker is process_file:
+        worker = functools.partial(process_file, limits=limits)
     corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     version = cache_version()
@@ -124,7 +138,8 @@ def run_corpus(
             result, text = outcome
             result["doc_id"] = src.doc_id  # one id per content, even for unreadable files
             if src.readable:
-                cache.store(src, result, text, source_info(src, by_path, by_sha))
+                with disk_errors(out_dir):
+                    cache.store(src, result, text, source_info(src, by_path, by_sha))
                 done[src.sha256] = result
             else:  # not cached: retried next run, when it may have become readable
                 transient[src.sha256] = (result, text)
@@ -229,10 +244,16 @@ def _add_corpus_findings(results: list[dict], warnings: list[str]) -> None:
         warnings.append(f"跨文档检查出错，已跳过（{type(exc).__name__}: {exc}）")
         return
     by_doc = {r["doc_id"]: r for r in results}  # fresh copies from the cache: safe to extend
-    for finding in findings:
+    for finding in sorted(findings, key=_finding_order):  # the same corpus, the same order
         target = by_doc.get(finding.get("doc_id"))
         if target is not None:
             target["findings"] = [*target["findings"], finding]
+
+
+def _finding_order(finding: dict) -> tuple:
+    """A total order independent of hashing (set order changes with PYTHONHASHSEED)."""
+    start = (finding.get("evidence") or {}).get("start") or 0
+    return start, json.dumps(finding, sort_keys=True, ensure_ascii=False, default=str)
 
 
 # --------------------------------------------------------------------------- outputs
@@ -253,14 +274,31 @@ def write_outputs(
 
     staging = out_dir / STAGING_DIR
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    write_tables(results, staging)
-    write_workbook(results, staging / "comparison.xlsx")
-    write_database(results, staging / "audit.sqlite", version, reviews)
-    _write_report(results, texts, staging, warnings if warnings is not None else [])
+    with disk_errors(out_dir, cleanup=staging):
+        staging.mkdir(parents=True)
+        write_tables(results, staging)
+        write_workbook(results, staging / "comparison.xlsx")
+        write_database(results, staging / "audit.sqlite", version, reviews)
+        _write_report(results, texts, staging, warnings if warnings is not None else [])
     written = [_move_into_place(item, out_dir) for item in sorted(staging.iterdir())]
     shutil.rmtree(staging, ignore_errors=True)
     return written
+
+
+@contextlib.contextmanager
+def disk_errors(out_dir: Path, cleanup: Path | None = None) -> Iterator[None]:
+    """A full disk (or quota) while writing becomes a RunError; staged files are removed."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in DISK_FULL:
+            raise
+        if cleanup is not None:
+            shutil.rmtree(cleanup, ignore_errors=True)
+        raise RunError(
+            f"输出目录 {out_dir} 所在磁盘空间不足（{exc.strerror or exc}），本次输出未写入，"
+            "上次的输出保持不变；已完成的文档已缓存，腾出空间后重新运行即可继续"
+        ) from exc
 
 
 def _write_report(
@@ -272,6 +310,8 @@ def _write_report(
     try:
         write_report(results, texts, staging)
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+            raise  # a full disk stops the whole write, not just the report
         shutil.rmtree(staging / "report", ignore_errors=True)
         warnings.append(f"HTML报告生成失败，保留上次的报告（{type(exc).__name__}: {exc}）")
 

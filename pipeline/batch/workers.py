@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pipeline.audit import audit_document
 from pipeline.batch.corpus import SourceFile
 from pipeline.contract import empty_result
-from pipeline.ingest.files import ingest_bytes, ingest_path
+from pipeline.ingest.files import Limits, ingest_bytes, ingest_path
 
 DEFAULT_TIMEOUT = 300.0
 Worker = Callable[[str, float | None], tuple[dict, str]]
@@ -24,10 +24,12 @@ class DocumentTimeout(Exception):
     """Raised inside a worker when one document takes longer than the run allows."""
 
 
-def process_file(path: str, timeout: float | None = None) -> tuple[dict, str]:
+def process_file(
+    path: str, timeout: float | None = None, limits: Limits = Limits()
+) -> tuple[dict, str]:
     """Audit one file (runs in a worker process): the contract's result and the document text."""
     with _time_limit(timeout):
-        doc = ingest_path(path)
+        doc = ingest_path(path, limits)
         return audit_document(doc), doc.text
 
 

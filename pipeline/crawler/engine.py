@@ -59,6 +59,7 @@ class CrawlConfig:
     retries: int = 3
     backoff: float = 1.0
     max_retry_after: float = 120.0
+    total_timeout: float = 300.0  # one response, however slowly it trickles in
     warc: bool = False
     trust_env: bool = True
     verbose: bool = True
@@ -102,6 +103,7 @@ class Crawler:
             retries=config.retries,
             backoff=config.backoff,
             max_retry_after=config.max_retry_after,
+            total_timeout=config.total_timeout,
         )
         self.fetcher = Fetcher(client, self.limiter, settings, config.concurrency)
         self.summary = CrawlSummary()
@@ -224,6 +226,7 @@ class Crawler:
             if text is not None:
                 page = parse_page(text, base, self.cfg.keywords)
                 record.title = page.title or task.link_text
+                record.note = page.note()
                 self._follow(task, page.reports, page.attachments, page.pages, base)
         if task.kind != "list" or not is_html:  # a start URL may be a document itself
             self._save(record, body, base, result.headers.get("content-disposition"))

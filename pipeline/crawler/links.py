@@ -29,6 +29,8 @@ _CREATE_PAGE = re.compile(
 )
 _PAGE_COUNT_VAR = r"""(?:var|let|const)?\s*{name}\s*=\s*['"]?(\d+)"""
 _MAX_JS_PAGES = 500
+# A list page of a district column holds tens of links; thousands is a trap or a site map.
+MAX_LINKS_PER_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -47,15 +49,26 @@ class PageLinks:
     reports: list[Link]
     attachments: list[Link]
     pages: list[Link]
+    total_links: int = 0
+    refused: int = 0  # links to javascript:, file:, data:, ftp: … (never followed)
+
+    def note(self) -> str | None:
+        """What the crawler left out of this page, for the manifest."""
+        parts = []
+        if self.total_links > MAX_LINKS_PER_PAGE:
+            parts.append(f"页面链接过多（共{self.total_links}个），只处理前{MAX_LINKS_PER_PAGE}个")
+        if self.refused:
+            parts.append(f"忽略非http(s)链接{self.refused}个（javascript:、file:等）")
+        return "；".join(parts) or None
 
 
 def parse_page(html: str, page_url: str, keywords: tuple[str, ...]) -> PageLinks:
     """Classify the links of one HTML page (decoded text, URL after redirects)."""
     soup = BeautifulSoup(html, "lxml")
     base = _base_url(soup, page_url)
-    links = _all_links(soup, base)
+    links, refused = _all_links(soup, base)
     reports, attachments, pages = [], [], []
-    for link in links:
+    for link in links[:MAX_LINKS_PER_PAGE]:
         if is_attachment(link.url):
             attachments.append(link)
         elif matches_keywords(link.text, keywords):
@@ -63,7 +76,14 @@ def parse_page(html: str, page_url: str, keywords: tuple[str, ...]) -> PageLinks
         elif is_pagination(link, page_url):
             pages.append(link)
     pages.extend(js_pagination(html, page_url))
-    return PageLinks(_title(soup), _unique(reports), _unique(attachments), _unique(pages))
+    return PageLinks(
+        _title(soup),
+        _unique(reports),
+        _unique(attachments),
+        _unique(pages),
+        total_links=len(links),
+        refused=refused,
+    )
 
 
 def matches_keywords(text: str, keywords: tuple[str, ...]) -> bool:
@@ -127,9 +147,11 @@ def _base_url(soup: BeautifulSoup, page_url: str) -> str:
     return urljoin(page_url, tag["href"].strip()) if tag else page_url
 
 
-def _all_links(soup: BeautifulSoup, base: str) -> list[Link]:
-    """Anchors and onclick/JavaScript targets, resolved to absolute http(s) URLs."""
+def _all_links(soup: BeautifulSoup, base: str) -> tuple[list[Link], int]:
+    """Anchors and onclick/JavaScript targets, resolved to absolute http(s) URLs; and how many
+    targets were refused for their scheme (javascript:, file:, data:, ftp:)."""
     out: list[Link] = []
+    refused = 0
     tags = soup.find_all(["a", "area"])
     tags += [t for t in soup.find_all(onclick=True) if t.name not in ("a", "area")]
     for tag in tags:
@@ -138,7 +160,9 @@ def _all_links(soup: BeautifulSoup, base: str) -> list[Link]:
         label = text if title_attr in text else f"{title_attr} {text}".strip()
         targets = []
         href = (tag.get("href") or "").strip()
-        if href and not href.lower().startswith(("javascript:", "mailto:", "tel:", "#")):
+        if href.lower().startswith("javascript:"):
+            refused += 1
+        elif href and not href.lower().startswith(("mailto:", "tel:", "#")):
             targets.append(href)
         for attr in ("onclick", "href"):
             targets.extend(_JS_URL.findall(tag.get(attr) or ""))
@@ -146,7 +170,9 @@ def _all_links(soup: BeautifulSoup, base: str) -> list[Link]:
             url = absolute(base, target)
             if url:
                 out.append(Link(url, label))
-    return out
+            else:
+                refused += 1
+    return out, refused
 
 
 def absolute(base: str, href: str) -> str | None:

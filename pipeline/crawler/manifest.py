@@ -36,6 +36,7 @@ class FetchRecord:
     path: str | None = None
     title: str | None = None
     error: str | None = None
+    note: str | None = None  # what was left out of a page that was fetched fine (Chinese)
     kind: str = "report"  # "list" | "report" | "attachment"
     attempts: int = 0
     district: str | None = None

@@ -26,7 +26,13 @@ from pipeline.ingest.normalize import normalize
 
 @dataclass(frozen=True)
 class Limits:
+    """What one document may cost; docs/limits.md says why each default is what it is."""
+
     max_bytes: int = 30 * 1024 * 1024
+    # extracted characters: a 400-page report has about 400,000; beyond, extraction is slow
+    max_chars: int = 1_000_000
+    # declared uncompressed size of a DOCX (a zip): more is a zip bomb, not a report
+    max_unzipped_bytes: int = 200 * 1024 * 1024
     pdf: PdfLimits = PdfLimits()
 
 
@@ -89,18 +95,46 @@ def ingest_bytes(data: bytes, path: str, limits: Limits = Limits()) -> Document:
     if not data.strip():
         return _fail(doc, "empty", "文件为空（没有内容），可能是下载失败：请重新下载")
     if len(data) > limits.max_bytes:
-        size, cap = len(data) / 2**20, limits.max_bytes / 2**20
+        return _fail(doc, "failed", _too_large(len(data), limits))
+    doc.format = sniff(data, suffix)
+    if doc.format == "docx" and (refusal := _zip_refusal(data, limits)):
+        return _fail(doc, "failed", refusal)
+    try:
+        extraction = _extract(doc.format, data, suffix, limits)
+    except RecursionError:
+        return _fail(doc, "failed", "文件结构嵌套过深（可能是恶意构造的文件），无法解析，未处理")
+    except MemoryError:
+        return _fail(doc, "failed", "解析该文件所需内存超出上限（文件可能是恶意构造的），未处理")
+    except Exception as exc:  # last line of defence: a parser bug must not stop a batch
+        return _fail(doc, "failed", f"解析失败（{type(exc).__name__}: {exc}），请检查文件是否完整")
+    chars = sum(len(b.text) for b in extraction.blocks)
+    if chars > limits.max_chars:
         return _fail(
             doc,
             "failed",
-            f"文件过大（{size:.1f} MB，上限 {cap:.0f} MB），未处理：请确认文件是否为报告本身",
+            f"文本过长（{chars:,}字，上限{limits.max_chars:,}字），未处理："
+            "请确认文件是否为报告本身；如确为报告，可用 --max-chars 提高上限",
         )
-    doc.format = sniff(data, suffix)
-    try:
-        extraction = _extract(doc.format, data, suffix, limits)
-    except Exception as exc:  # last line of defence: a parser bug must not stop a batch
-        return _fail(doc, "failed", f"解析失败（{type(exc).__name__}: {exc}），请检查文件是否完整")
     return assemble(doc, extraction)
+
+
+def _zip_refusal(data: bytes, limits: Limits) -> str | None:
+    """A DOCX is a zip: refuse one that would unpack to more than the limit (a zip bomb).
+
+    Python's zipfile never inflates a member past its declared size, so the declared sizes
+    bound what opening the document can cost.
+    """
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as zf:
+            declared = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return None  # the DOCX reader reports the damage
+    if declared <= limits.max_unzipped_bytes:
+        return None
+    return (
+        f"DOCX解压后过大（{_mb(declared)} MB，上限 {_mb(limits.max_unzipped_bytes)} MB），"
+        f"疑似压缩炸弹，未处理"
+    )
 
 
 def ingest_path(path: str | Path, limits: Limits = Limits()) -> Document:
@@ -109,16 +143,24 @@ def ingest_path(path: str | Path, limits: Limits = Limits()) -> Document:
         size = p.stat().st_size
         if size > limits.max_bytes:
             doc = Document(doc_id=_hash_file(p), path=str(path), format="unknown")
-            return _fail(
-                doc,
-                "failed",
-                f"文件过大（{size / 2**20:.1f} MB，上限 {limits.max_bytes / 2**20:.0f} MB），未处理",
-            )
+            return _fail(doc, "failed", _too_large(size, limits))
         data = p.read_bytes()
     except OSError as exc:
         doc = Document(doc_id="0" * 16, path=str(path), format="unknown")
         return _fail(doc, "failed", f"无法读取文件：{exc.strerror or exc}")
     return ingest_bytes(data, str(path), limits)
+
+
+def _too_large(size: int, limits: Limits) -> str:
+    return (
+        f"文件过大（{_mb(size)} MB，上限 {_mb(limits.max_bytes)} MB），未处理："
+        "请确认文件是否为报告本身；如确为报告，可用 --max-mb 提高上限"
+    )
+
+
+def _mb(size: int) -> str:
+    """30 MB as "30", 100 kB as "0.1": never a limit shown as "0 MB"."""
+    return f"{size / 2**20:.1f}".removesuffix(".0")
 
 
 def _hash_file(p: Path) -> str:

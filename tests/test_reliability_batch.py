@@ -23,6 +23,7 @@ from pipeline.batch.run import run_corpus
 from pipeline.cli import main
 from pipeline.ingest.files import Limits
 from pipeline.labels import STATUS_LABEL
+from pipeline.review import assign_ids
 from tests import hostile
 from tests.conftest import CORPUS_FILES
 from tests.test_batch import documents, ingest_only, small_corpus
@@ -103,9 +104,14 @@ def test_200_mixed_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         assert results[name]["status"] == status, (name, results[name]["error"])
         assert results[name]["error"], name
     for name, _data in good:
-        alone = audit_path(corpus / name, Limits(max_bytes=int(0.25 * 2**20)))
+        alone = assign_ids(audit_path(corpus / name, Limits(max_bytes=int(0.25 * 2**20))))
         in_run = dict(results[name])
-        in_run["findings"] = [f for f in in_run["findings"] if f["rule"] != "corpus_mismatch"]
+        in_run["findings"] = [
+            {k: v for k, v in f.items() if k != "review"}  # no decision recorded: all open
+            for f in in_run["findings"]
+            if f["rule"] != "corpus_mismatch"
+        ]
+        assert all(f["review"] == "open" for f in results[name]["findings"])
         assert in_run == alone, name
 
     expected = Counter(s for *_, s in broken) + Counter(results[name]["status"] for name, _ in good)

@@ -24,6 +24,7 @@ def flagged(text: str) -> list[tuple[str, str, float | int | None]]:
 # --- growth between two stated amounts ------------------------------------------------------
 
 GROWTH_HOLDS = [
+    "全区教育经费总投入为3.94亿元，比上年的3.92亿增长0.51%。",
     "2022年，全县教育经费总投入为52360万元，比上年的48125万元增长8.80%。",
     "普通小学上年9210.50元，本年9634.18元，同口径比上年增长4.60%。",
     "全县共有专任教师3120人，比上年增加120人，增长4.00%。",
@@ -63,6 +64,19 @@ def test_rate_from_counts_in_other_clauses() -> None:
     (finding,) = findings("学校现有教师57人，其中学历合格52人，学历合格率92%。")
     assert (finding["severity"], finding["reported"]) == ("warning", 92)
     assert "52 / 57" in finding["formula"]
+    # the part named differently from the rate, right after 其中
+    (finding,) = findings("学校现有在职教师57人，其中大专学历52人，学历合格率92%。")
+    assert "52 / 57" in finding["formula"]
+
+
+def test_share_of_a_whole_named_in_the_sentence_before() -> None:
+    text = (
+        "全省特殊教育在校生8.80万人。\n"
+        "其中，随班就读在校生4.40万人，占特殊教育在校生的比例52.00%；"
+        "送教上门在校生2.20万人，占特殊教育在校生25.00%。"
+    )
+    (finding,) = findings(text)
+    assert "4.4" in finding["formula"] and "8.8" in finding["formula"]
 
 
 # --- containment: a part larger than its whole ----------------------------------------------
@@ -72,6 +86,9 @@ def test_parts_of_a_whole_that_exceed_it() -> None:
     (finding,) = findings("学校行政人员9人，其中校级干部3人，中级干部11人。")
     assert finding["severity"] == "error" and "9人" in finding["formula"]
     (finding,) = findings("学校总建筑面积2613.4平方米，其中教学楼17628平方米。")
+    assert finding["severity"] == "error" and "17628" in finding["formula"]
+    # a count of another kind between: "其中教学楼8栋，建筑面积17628平方米"
+    (finding,) = findings("学校总建筑面积2613.4平方米，其中教学楼8栋，建筑面积17628平方米。")
     assert finding["severity"] == "error" and "17628" in finding["formula"]
 
 

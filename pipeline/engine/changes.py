@@ -241,7 +241,10 @@ def _comparable(current: Token, previous: Token) -> bool:
         return False
     if not (current.q.exact and previous.q.exact and not current.q.ratio and not previous.q.ratio):
         return False
-    return previous.q.kind == "plain" or same_kind(current.q, previous.q)
+    if previous.q.kind == "plain" or same_kind(current.q, previous.q):
+        return True
+    # "3.94亿元，比上年的3.92亿": the magnitude alone stands for the same unit
+    return f"{previous.q.unit}元" == current.q.unit or f"{current.q.unit}元" == previous.q.unit
 
 
 def check_stated_growth(rel: GrowthRelation) -> list[Finding]:

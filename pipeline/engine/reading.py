@@ -120,10 +120,13 @@ def statements(doc: Document, quantities: list[Quantity]) -> list[Statement]:
     result: list[Statement] = []
     ordered = sorted(quantities, key=lambda q: q.start)
     k = 0
+    last_of_block: Statement | None = None
     for block in doc.blocks:
         if block.kind == "meta":
             continue
-        previous: Statement | None = None
+        # a paragraph opening with 其中 continues the one before it
+        opens_among = _AMONG_OPENING.match(doc.text, block.start) is not None
+        previous: Statement | None = last_of_block if opens_among else None
         for start, end in text_statements(doc.text, block.start, block.end):
             while k < len(ordered) and ordered[k].start < start:
                 k += 1
@@ -137,7 +140,11 @@ def statements(doc: Document, quantities: list[Quantity]) -> list[Statement]:
                 current.previous = previous
                 result.append(current)
             previous = current
+        last_of_block = previous
     return result
+
+
+_AMONG_OPENING = regex.compile(r"\s*其中\s*[，,：:]")
 
 
 def statement_of(text: str, quantities: list[Quantity] | None = None) -> Statement:

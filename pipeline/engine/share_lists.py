@@ -33,7 +33,7 @@ from pipeline.engine.reading import (
     usable,
     value_lists,
 )
-from pipeline.engine.shares import ShareRelation
+from pipeline.engine.shares import ShareRelation, named_whole_in_previous
 from pipeline.extract.quantities import Quantity
 
 _LIST_SHARE = regex.compile(
@@ -78,6 +78,8 @@ def list_relations(stmt: Statement) -> list[Relation]:
                 if label_similarity(wanted, _list_label(stmt, r)) >= Decimal("0.75")
             ]
             wholes = named[-1] if named else None
+            if wholes is None and (whole := named_whole_in_previous(stmt, parts[0], wanted)):
+                wholes = [whole] * len(run)  # one whole, named and stated the sentence before
         for p, s, w in zip(parts, run, wholes or [None] * len(run), strict=True):
             rel = ShareRelation("percent", p.start, s.end, roles={"part": p.q, "share": s.q})
             rel.labels = {"part": _list_label(stmt, parts), "share": s.label}

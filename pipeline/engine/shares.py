@@ -25,7 +25,7 @@ from pipeline.engine.arithmetic import (
     round_to,
     value_range,
 )
-from pipeline.engine.findings import Finding, finding, fmt, q_text
+from pipeline.engine.findings import Finding, base, finding, fmt, q_text
 from pipeline.engine.reading import (
     TRAIL,
     Relation,
@@ -125,6 +125,8 @@ def _share_after_part(stmt: Statement, i: int, sums: list[Relation]) -> Relation
     whole = _whole_for(stmt, i - 1, part, wanted, sums)
     if whole is None and not wanted:
         whole = _whole_in_previous(stmt, part)
+    elif whole is None:
+        whole = named_whole_in_previous(stmt, part, wanted)
     if whole is not None:
         rel.roles["whole"] = whole.q
         rel.labels["whole"] = whole.label
@@ -200,6 +202,24 @@ def _share_bearers(stmt: Statement) -> set[int]:
 _REFERS_BACK = regex.compile(r"\s*(?:其中|在这些\p{Han}{0,6}中|上述\p{Han}{0,6}中)\s*[，,：:]?")
 
 
+def named_whole_in_previous(stmt: Statement, part: Token, wanted: str) -> Token | None:
+    """ "在校生88.08万人…。其中，随班就读在校生43.58万人，占特殊教育在校生的比例49.47%": a
+    sentence opening with 其中 names the whole of its shares, stated in the sentence before
+    under the same noun (在校生); only a single such count is taken."""
+    if stmt.previous is None or not _REFERS_BACK.match(stmt.text, stmt.start):
+        return None
+    wholes = [
+        t
+        for t in stmt.previous.tokens
+        if usable(t)
+        and same_kind(t.q, part.q, t.label, part.label)
+        and len(t.label) >= 2
+        and (wanted.endswith(t.label) or t.label.endswith(wanted))
+        and base(t.q) >= base(part.q)
+    ]
+    return wholes[0] if len(wholes) == 1 else None
+
+
 def _whole_in_previous(stmt: Statement, part: Token) -> Token | None:
     """ "…入学272人。其中，特教学校就读154人、占比56.6%，随班就读60人、占比22.1%…": a sentence
     opening with 其中 lists parts of a whole stated in the sentence before. Of that sentence's
@@ -259,6 +279,8 @@ def _named_rate(stmt: Statement, i: int) -> Relation | None:
     if len(stem) < 2 or not earlier:
         return None
     parts = [t for t in earlier if stem in t.label and "不" + stem not in t.label]
+    if not parts:
+        parts = _part_just_named(stmt, i, label)
     if len(parts) != 1:
         return None
     part = parts[0]
@@ -284,6 +306,18 @@ def _named_rate(stmt: Statement, i: int) -> Relation | None:
     rel.labels = {"part": part.label, "whole": main.label, "share": label}
     rel.candidates = [t.q for t in wholes if t is not main]
     return rel
+
+
+def _part_just_named(stmt: Statement, i: int, label: str) -> list[Token]:
+    """ "教师57人，其中大专学历52人，学历合格率92%": the rate right after a 其中 part, the part's
+    name sharing a word with the rate's (学历), is that part's share of the whole before it."""
+    if i < 2:
+        return []
+    whole, part = stmt.tokens[i - 2], stmt.tokens[i - 1]
+    if not _AMONG.search(stmt.text, whole.end, part.start) or part.q.kind != "count":
+        return []
+    shared = any(part.label[k : k + 2] in label for k in range(len(part.label) - 1))
+    return [part] if shared else []
 
 
 def _pass_rate(stmt: Statement, i: int) -> Relation | None:

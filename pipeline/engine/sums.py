@@ -139,7 +139,7 @@ def listed_parts(stmt: Statement) -> list[Relation]:
                 total.depth != depth
                 or _BRACKET.search(stmt.text, total.end, m.start())
                 or _CHANGE_BEFORE.search(stmt.clause_before(total.start))
-                or not (usable(total) and same_kind(total.q, first.q, total.label, first.label))
+                or not usable(total)
             ):
                 stmt.refuse("sums", m.start(), f"“{word}”紧前不是与分项同类的合计数")
                 continue

@@ -1,0 +1,1 @@
+"""Benchmarks: throughput, accuracy, soak and cluster runs."""

@@ -23,7 +23,6 @@ from pipeline.engine.arithmetic import (
     value_range,
 )
 from pipeline.engine.findings import Finding, base, finding, fmt, in_unit, q_text
-from pipeline.engine.findings import base as base_value
 from pipeline.engine.reading import Relation, Statement, Token, alternation, same_kind, usable
 from pipeline.extract.quantities import Quantity
 
@@ -404,28 +403,20 @@ def check_growth(rel: GrowthRelation) -> list[Finding]:
         return _check_two_amount_growth(rel)
     current, increase, rate = rel.roles["current"], rel.roles["increase"], rel.roles["rate"]
     cur, inc = value_range(current), value_range(increase)
-    base = cur - inc if rel.mode == "rise" else cur + inc
-    ratio = percent(inc, base)
-    if ratio is None or base.mid is None or base.mid <= 0:
+    before = cur - inc if rel.mode == "rise" else cur + inc
+    ratio = percent(inc, before)
+    if ratio is None or before.mid is None or before.mid <= 0:
         return []
-    exact = (
-        base_value(increase)
-        * HUNDRED
-        / (
-            base_value(current) - base_value(increase)
-            if rel.mode == "rise"
-            else base_value(current) + base_value(increase)
-        )
-    )
+    sign = 1 if rel.mode == "rise" else -1
+    exact = base(increase) * HUNDRED / (base(current) - sign * base(increase))
     verdict = classify_point(exact, ratio, rate.value, rate.decimals)
     if verdict == "ok":
         return []
-    base_mid = base.mid
     formula = (
         f"{q_text(increase)} / ({q_text(current)} {'−' if rel.mode == 'rise' else '+'} {q_text(increase)}) = "
         f"{fmt(best_rounding(exact, rate.decimals + 2))}% ≠ {q_text(rate)}"
     )
-    increase_text, base_text = q_text(increase), in_unit(base_mid, increase) + increase.unit
+    increase_text, base_text = q_text(increase), in_unit(before.mid, increase) + increase.unit
     return [_growth_finding(rel, verdict, formula, exact, increase_text, base_text)]
 
 

@@ -59,6 +59,8 @@ _FLOW = regex.compile(
 
 # Words that scope a head count to one part of the system: the same noun under two of them
 # names two quantities ("公办…专任教师539人；民办园…专任教师10人").
+_SEMICOLON = regex.compile(r"[；;]")
+_CLAUSE_END = regex.compile(r"[，,；;（(。]")
 _SCOPE_WORDS = regex.compile(
     r"幼儿园|学前|小学|初中|中学|高中|中职|职业|特殊教育|特教|义务教育|公办|民办|城区|农村|乡村|城镇|高校"
 )
@@ -68,9 +70,9 @@ def _scope(text: str, fig) -> frozenset[str]:  # noqa: ANN001 - a pipeline.extra
     """The scope words of a mention's own clause run and of its paragraph's opening clause: a
     count is compared only with one of the same scope."""
     sentence = text[fig.sentence.start : fig.quantity.start]
-    segment = regex.split(r"[；;]", sentence)[-1]
+    segment = _SEMICOLON.split(sentence)[-1]
     paragraph = text[text.rfind("\n", 0, fig.sentence.start) + 1 :]
-    opening = regex.split(r"[，,；;（(。]", paragraph, maxsplit=1)[0]
+    opening = _CLAUSE_END.split(paragraph, maxsplit=1)[0]
     return frozenset(_SCOPE_WORDS.findall(segment + " " + opening))
 
 

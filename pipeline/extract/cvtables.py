@@ -16,6 +16,8 @@ from pipeline.extract.figures import Figure, level_of
 from pipeline.extract.indicators import IndicatorValue, Tokenize, match_code
 from pipeline.extract.tables import Cell, TextTable, text_tables
 
+_SPACE = regex.compile(r"\s+")
+_DIGIT = regex.compile(r"\d")
 _CV_ROW = regex.compile(r"差异系数")
 _CAPTION_CHARS = 160
 _MIN_COLUMNS = 3
@@ -52,8 +54,8 @@ def _caption_level(doc: Document, table: TextTable) -> str | None:
 
 def _column_code(cell: Cell, catalog: Catalog, tokenize: Tokenize) -> str | None:
     """The resource indicator a header cell names, when it names exactly one."""
-    text = regex.sub(r"\s+", "", cell.text)
-    if len(text) < 6 or regex.search(r"\d", text):
+    text = _SPACE.sub("", cell.text)
+    if len(text) < 6 or _DIGIT.search(text):
         return None
     named = {
         ind.code

@@ -34,6 +34,10 @@ _COMMON_WORDS = frozenset(
 )
 
 
+_HAN = regex.compile(r"\p{Han}")
+_AUTONOMOUS = regex.compile(r"^(\p{Han}{2}).*?族.*(自治县|自治旗)$")
+
+
 @dataclass(frozen=True)
 class Place:
     """A county-level unit: its own name, its city (the province for municipalities)."""
@@ -97,7 +101,7 @@ class Gazetteer:
 def _glued(previous: str) -> bool:
     """A Han character before a two-character name that is neither a place prefix (省, 市, 州)
     nor a word that precedes names (2021年, 关于, 在)."""
-    return bool(regex.match(r"\p{Han}", previous)) and previous not in "省市州盟区年于在"
+    return bool(_HAN.match(previous)) and previous not in "省市州盟区年于在"
 
 
 def _short(province: str) -> str:
@@ -110,7 +114,7 @@ def _aliases(name: str) -> list[str]:
     """The name and the short form reports use for autonomous counties: 双江拉祜族佤族布朗族傣族
     自治县 → 双江自治县 (the first two characters, then the suffix)."""
     aliases = [name]
-    m = regex.match(r"^(\p{Han}{2}).*?族.*(自治县|自治旗)$", name)
+    m = _AUTONOMOUS.match(name)
     if m:
         aliases.append(m.group(1) + m.group(2))
     return aliases

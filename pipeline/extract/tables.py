@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import regex
 
 _NUMBER = regex.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?%?")
+_SERIAL = regex.compile(r"\d{1,3}")
 _LINE = regex.compile(r"[^\n]*")
 
 
@@ -44,9 +45,7 @@ class Row:
     def _first_text(self) -> int:
         """Skip a row's serial number (1 | 全县平均值 | …)."""
         cells = self.cells
-        serial = (
-            len(cells) > 1 and regex.fullmatch(r"\d{1,3}", cells[0].text) and not cells[1].is_number
-        )
+        serial = len(cells) > 1 and _SERIAL.fullmatch(cells[0].text) and not cells[1].is_number
         return 1 if serial else 0
 
     def _first_value(self) -> int:

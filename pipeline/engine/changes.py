@@ -24,7 +24,6 @@ from pipeline.engine.arithmetic import (
 )
 from pipeline.engine.findings import Finding, base, finding, fmt, in_unit, q_text
 from pipeline.engine.reading import Relation, Statement, Token, alternation, same_kind, usable
-from pipeline.extract.quantities import Quantity
 
 _STATEMENT_BREAK = regex.compile(r"[；;。]")
 _SEMICOLON = regex.compile(r"[；;]")
@@ -258,14 +257,13 @@ def check_stated_growth(rel: GrowthRelation) -> list[Finding]:
         ctx.prec = 40
         point = (base(current) / (previous.value * scale) - 1) * HUNDRED
         true = Range((cur.lo / prev.hi - 1) * HUNDRED, (cur.hi / prev.lo - 1) * HUNDRED)
-    findings = _stated_increase(rel, previous, current, scale)
     verdict = classify_point(point, true, reported, rate.decimals)
     if verdict == "ok":
-        return findings
+        return []
     shown = fmt(best_rounding(point, rate.decimals + 2))
     prev_text = previous.raw + (previous.unit or current.unit)
     formula = f"{q_text(current)} / {prev_text} − 1 = {shown}% ≠ {fmt(reported, rate.decimals)}%"
-    return findings + [
+    return [
         finding(
             "growth_mismatch",
             verdict,
@@ -281,50 +279,6 @@ def check_stated_growth(rel: GrowthRelation) -> list[Finding]:
             reported=fmt(reported, rate.decimals),
         )
     ]
-
-
-def _stated_increase(
-    rel: GrowthRelation, previous: Quantity, current: Quantity, scale: Decimal
-) -> list[Finding]:
-    """The stated change between the two amounts, when there is one ("减少738.30万元")."""
-    increase = rel.roles.get("increase")
-    if increase is None:
-        return []
-    delta = abs(base(current) - previous.value * scale)
-    true = abs_range(value_range(current) - value_range(previous).scaled(scale / previous.scale))
-    verdict = classify_point(
-        delta / increase.scale, true.scaled(1 / increase.scale), increase.value, increase.decimals
-    )
-    if verdict == "ok":
-        return []
-    prev_text = previous.raw + (previous.unit or current.unit)
-    expected = in_unit(delta, increase) + increase.unit
-    formula = f"|{q_text(current)} − {prev_text}| = {expected} ≠ {q_text(increase)}"
-    return [
-        finding(
-            "difference_mismatch",
-            verdict,
-            rel,
-            formula,
-            increase.value,
-            delta / increase.scale,
-            a_label=rel.labels.get("current", ""),
-            a=q_text(current),
-            b_label="上年",
-            b=prev_text,
-            expected=expected,
-            reported=q_text(increase),
-        )
-    ]
-
-
-def abs_range(r: Range) -> Range:
-    """|x| over a range (for a change whose direction the text states in words)."""
-    if r.lo is not None and r.lo >= 0:
-        return r
-    if r.hi is not None and r.hi <= 0:
-        return -r
-    return Range(Decimal(0), max(abs(r.lo or 0), abs(r.hi or 0)))
 
 
 _DIFF = regex.compile(r"^\s*[，,]?\s*(?:较|比|与|相比|高于|低于)(?P<label>[^，,。；;\d]{0,24}?)$")

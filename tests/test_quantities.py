@@ -53,6 +53,8 @@ def read(sentence: str) -> list[tuple[str, str, str | None]]:
         ("在校学生1 493人。", [("1493", "人", None)]),
         # a row of table cells separated by spaces is not one number
         ("合计 12 141 3093 人", [("3093", "人", None)]),
+        # traditional unit characters are read as the simplified ones
+        ("支出62596.4萬元，共5個", [("62596.4", "万元", None), ("5", "个", None)]),
     ],
 )
 def test_number_forms(sentence, expected):

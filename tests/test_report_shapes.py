@@ -132,3 +132,14 @@ def test_education_spending_growing_slower_than_revenue_is_reported() -> None:
     )
     notes = findings(text, ("info", "warning", "error"))
     assert any(f["rule"] == "funding_growth_below_revenue" for f in notes)
+
+
+# --- pages a mirror site converted to traditional characters, with pinyin glosses ----------
+
+
+def test_traditional_characters_and_glosses_are_read_like_simplified_ones() -> None:
+    text = "全縣一般公共預(yù)算教育經(jīng)費(fèi)為8.50億元,比上年9.10億元減少6.59%。"
+    notes = findings(text, ("info", "warning", "error"))
+    assert [(f["rule"], f["reported"]) for f in notes] == [("funding_decrease", -6.59)]
+    wrong = text.replace("減少6.59%", "減少5.59%")
+    assert [f["rule"] for f in findings(wrong)] == ["growth_mismatch"]

@@ -17,6 +17,7 @@ import regex
 from pipeline.data import derived_from, lexicon
 from pipeline.engine.findings import Finding, finding, fmt
 from pipeline.engine.reading import Statement, Token, alternation
+from pipeline.extract.fold import simplified
 
 
 @dataclass
@@ -40,8 +41,8 @@ def _patterns() -> dict[str, regex.Pattern]:
     funding = v["funding"]
     return {
         "subject": regex.compile(
-            rf"(?<!生均)(?P<education>{alternation(funding['education_budget'])})"
-            rf"|(?P<revenue>{alternation(funding['revenue'])})"
+            rf"(?<!生均)(?P<education>{_gloss_tolerant(funding['education_budget'])})"
+            rf"|(?P<revenue>{_gloss_tolerant(funding['revenue'])})"
         ),
         "verb": regex.compile(rf"(?:(?P<fall>{falls})|{verbs})了?(?:幅度|率)?(?:为|达)?\s*$"),
         "stated_gap": regex.compile(
@@ -50,40 +51,64 @@ def _patterns() -> dict[str, regex.Pattern]:
     }
 
 
+# A pinyin gloss a mirror site puts after a converted character: 預(yù)算.
+_GLOSS_TEXT = r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)"
+_GLOSS = f"(?:{_GLOSS_TEXT})?"
+_GLOSSES = regex.compile(_GLOSS_TEXT)
+
+
+def _gloss_tolerant(words: list[str]) -> str:
+    """An alternation of words that also matches them with a gloss after any character."""
+    spelled = [
+        _GLOSS.join(regex.escape(ch) for ch in w) for w in sorted(words, key=len, reverse=True)
+    ]
+    return "|".join(spelled)
+
+
 def check_funding(statements: list[Statement]) -> list[Finding]:
     findings: list[Finding] = []
+    text = _matching_text(statements[0].text) if statements else ""
     for stmt in statements:
         if stmt.is_target:
             continue
-        rates = _rates(stmt)
+        rates = _rates(stmt, text)
         findings += [_decrease(r) for r in rates if r.kind == "education" and r.value < 0]
         findings += _below_revenue(stmt, rates)
     return findings
 
 
-def _rates(stmt: Statement) -> list[Rate]:
+def _matching_text(text: str) -> str:
+    """The document text with traditional characters simplified, when that keeps every offset
+    (each character converts to one); else the text as it is."""
+    converted = simplified(text)
+    return converted if len(converted) == len(text) else text
+
+
+def _rates(stmt: Statement, text: str) -> list[Rate]:
     pats = _patterns()
-    subjects = list(pats["subject"].finditer(stmt.text, stmt.start, stmt.end))
+    subjects = list(pats["subject"].finditer(text, stmt.start, stmt.end))
     rates = []
     for i, m in enumerate(subjects):
         limit = subjects[i + 1].start() if i + 1 < len(subjects) else stmt.end
-        token = _first_rate(stmt, m.end(), limit)
+        token = _first_rate(stmt, text, m.end(), limit)
         if token is None:
             continue
-        verb = pats["verb"].search(stmt.text, m.end(), token.start)
+        verb = pats["verb"].search(text, m.end(), token.start)
         value = -token.q.value if verb["fall"] and token.q.value > 0 else token.q.value
         kind = "education" if m["education"] else "revenue"
-        rates.append(Rate(m.group(), kind, value, token.q.decimals, token.start, token.end))
+        rates.append(
+            Rate(_GLOSSES.sub("", m.group()), kind, value, token.q.decimals, token.start, token.end)
+        )
     return rates
 
 
-def _first_rate(stmt: Statement, start: int, limit: int) -> Token | None:
+def _first_rate(stmt: Statement, text: str, start: int, limit: int) -> Token | None:
     """The first growth rate after a subject: a % number right after a change verb."""
     for token in stmt.tokens:
         if token.start < start or token.end > limit:
             continue
         if token.q.unit == "%" and token.q.exact:
-            if _patterns()["verb"].search(stmt.text, max(start, token.start - 12), token.start):
+            if _patterns()["verb"].search(text, max(start, token.start - 12), token.start):
                 return token
             return None  # the subject's first percentage is not a growth rate
     return None

@@ -23,7 +23,16 @@ CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 _LEXICON = lexicon()
 # Units (longest first), the units a Chinese numeral may carry, and the qualifiers before and
 # after a number with the direction of the bound each states: pipeline/data/lexicon.toml.
+# Traditional unit characters → simplified ones (萬元 is read as 万元).
+TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _LEXICON["units"]["traditional"]})
+_SIMPLIFIED = {pair[1]: pair[0] for pair in _LEXICON["units"]["traditional"]}
 UNITS = list(_LEXICON["units"]["all"])
+# Every unit also in its traditional spelling; `_build` stores the simplified one.
+_UNIT_SPELLINGS = UNITS + [
+    spelled
+    for unit in UNITS
+    if (spelled := "".join(_SIMPLIFIED.get(ch, ch) for ch in unit)) != unit
+]
 CN_UNITS = set(_LEXICON["units"]["chinese_numeral"])
 PER_SUFFIX = r"(?:/(?:生/年|生·年|人/年|生|人|班|校|年|平方米))"
 QUALIFIERS_BEFORE = list(_LEXICON["qualifiers"]["before"])
@@ -154,7 +163,7 @@ def _alternation(words: list[str] | set[str]) -> str:
 def _quantity_pattern() -> regex.Pattern:
     before = _alternation(QUALIFIERS_BEFORE)
     after = _alternation(QUALIFIERS_AFTER)
-    units = _alternation(UNITS)
+    units = _alternation(_UNIT_SPELLINGS)
     cn_units = _alternation(CN_UNITS)
     return regex.compile(
         rf"""
@@ -163,7 +172,7 @@ def _quantity_pattern() -> regex.Pattern:
             百分之(?P<cnpct>{_CN})
           | (?P<ratio>{_NUM}(?:\s*[:：]\s*{_NUM})+)
           | (?P<sign>(?<=\p{{Han}})-)?(?P<num>{_NUM})(?:。(?P<frac>\d{{1,2}})(?=\s*(?:平方|万|亿|元|%|人|所|个|米)))?
-            \s*(?P<mag>[万亿千](?!米))?\s*(?P<after1>余|多)?\s*(?P<unit>{units})?
+            \s*(?P<mag>[万亿千萬億](?!米))?\s*(?P<after1>余|多)?\s*(?P<unit>{units})?
           | (?<![第星周])(?P<cn>{_CN})\s*(?P<after2>余|多)?\s*(?P<cnunit>成|{cn_units})
         )
         (?P<per>{PER_SUFFIX})?
@@ -221,7 +230,7 @@ def _build(m: regex.Match, text: str) -> Quantity | None:
     else:
         raw = m["num"] + (f".{m['frac']}" if m["frac"] else "")
         value = _decimal(raw.replace(",", ""))
-        unit = (m["mag"] or "") + (m["unit"] or "")
+        unit = ((m["mag"] or "") + (m["unit"] or "")).translate(TRADITIONAL)
         decimals = len(raw.split(".")[1]) if "." in raw else 0
         if not _plausible_arabic(m, text, raw, unit):
             return None

@@ -8,13 +8,20 @@ import spacy
 from pipeline.engine import check_document
 from pipeline.extract import extract
 from pipeline.extract.nlp import COMPONENTS, analyse
-from pipeline.ingest.files import ingest_path
+from pipeline.ingest.files import ingest_bytes, ingest_path
 from tests.conftest import CORPUS_FILES
 
 
 @pytest.mark.skipif(not CORPUS_FILES, reason="shared corpus not available")
-def test_spacy_pipeline_and_extract_agree() -> None:
+@pytest.mark.parametrize("variant", ["report", "text_table"])
+def test_spacy_pipeline_and_extract_agree(variant: str) -> None:
     document = ingest_path(CORPUS_FILES[0])
+    if variant == "text_table":  # coefficients read from a table written as text
+        names = " | ".join(
+            ["每百名学生拥有高于规定学历教师数", "生均教学及辅助用房面积", "生均体育运动场馆面积"]
+        )
+        table = f"{names} |\n小学 | 差异系数 | 0.61 | 0.40 | 0.52 |\n"
+        document = ingest_bytes(table.encode("utf-8"), "table.txt")
     plain = extract(document)
     findings = check_document(document, plain)
     doc = analyse(document)

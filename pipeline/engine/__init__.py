@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 def check_document(doc: Document, extracted: Extracted) -> list[Finding]:
     """Every finding for one document, in text order."""
     findings = check_standards(doc, extracted.indicators, extracted.meta)
-    findings += check_arithmetic(doc, extracted.quantities, extracted.figures)
-    findings += check_funding(statements(doc, extracted.quantities))
+    stmts = statements(doc, extracted.quantities)
+    findings += check_arithmetic(doc, stmts, extracted.figures)
+    findings += check_funding(stmts)
     findings.sort(key=lambda f: (f.start, f.rule))
     return findings

@@ -24,7 +24,6 @@ from pipeline.engine.arithmetic import (
 )
 from pipeline.engine.findings import Finding, base, finding, fmt, in_unit, q_text
 from pipeline.engine.reading import Relation, Statement, Token, alternation, same_kind, usable
-from pipeline.extract.fold import folded
 
 _STATEMENT_BREAK = regex.compile(r"[；;。]")
 _SEMICOLON = regex.compile(r"[；;]")
@@ -204,10 +203,10 @@ def stated_growth(stmt: Statement) -> list[Relation]:
     gaps, toks, found = _stated_gaps(), stmt.tokens, []
     for i in range(len(toks) - 2):
         a, b = toks[i], toks[i + 1]
-        if gaps["than"].fullmatch(folded(stmt.between(a, b))):
+        if gaps["than"].fullmatch(stmt.between(a, b)):
             current, previous = a, b
-        elif gaps["current"].fullmatch(folded(stmt.between(a, b))) and gaps["previous"].search(
-            folded(stmt.clause_before(a.start))
+        elif gaps["current"].fullmatch(stmt.between(a, b)) and gaps["previous"].search(
+            stmt.clause_before(a.start)
         ):
             previous, current = a, b
         else:
@@ -216,11 +215,11 @@ def stated_growth(stmt: Statement) -> list[Relation]:
             stmt.refuse("changes", a.start, "两期数值不是同类数量，不作增长率复算")
             continue
         rest, increase = toks[i + 2 :], None
-        m = gaps["increase"].fullmatch(folded(stmt.between(b, rest[0])))
+        m = gaps["increase"].fullmatch(stmt.between(b, rest[0]))
         if len(rest) > 1 and m and rest[0].q.unit != "%" and same_kind(current.q, rest[0].q):
             increase, rest = rest[0], rest[1:]
         rate = rest[0]
-        m = gaps["rate"].fullmatch(folded(stmt.between(increase or b, rate)))
+        m = gaps["rate"].fullmatch(stmt.between(increase or b, rate))
         if m is None or rate.q.unit != "%" or not rate.q.exact:
             continue
         rel = GrowthRelation("stated_growth", current.start, rate.end)

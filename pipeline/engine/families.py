@@ -18,15 +18,14 @@ from pipeline.extract.quantities import Quantity
 CHECKS = {**sums.CHECKS, **shares.CHECKS, **share_lists.CHECKS, **changes.CHECKS, **rates.CHECKS}
 
 
-def read_statements(doc: Document, quantities: list[Quantity]) -> list[Statement]:
-    """The document's statements with their relations read (refusals recorded on each)."""
-    return statements(doc, quantities)
-
-
 def extract_relations(doc: Document, quantities: list[Quantity]) -> list[Relation]:
     """Every relation in the document's statements, in text order; targets are left out."""
+    return relations_of(statements(doc, quantities))
+
+
+def relations_of(stmts: list[Statement]) -> list[Relation]:
     result: list[Relation] = []
-    for stmt in statements(doc, quantities):
+    for stmt in stmts:
         result += relations_in(stmt)
     return sorted(result, key=lambda r: (r.start, r.kind))
 
@@ -49,10 +48,10 @@ def relations_in(stmt: Statement) -> list[Relation]:
 
 
 def check_arithmetic(
-    doc: Document, quantities: list[Quantity], figures: list | None = None
+    doc: Document, stmts: list[Statement], figures: list | None = None
 ) -> list[Finding]:
-    """Every arithmetic finding for one document, in text order."""
-    return check_relations(extract_relations(doc, quantities), figures, doc.text)
+    """Every arithmetic finding for one document's statements, in text order."""
+    return check_relations(relations_of(stmts), figures, doc.text)
 
 
 def check_relations(

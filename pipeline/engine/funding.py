@@ -17,7 +17,6 @@ import regex
 from pipeline.data import derived_from, lexicon
 from pipeline.engine.findings import Finding, finding, fmt
 from pipeline.engine.reading import Statement, Token, alternation
-from pipeline.extract.fold import simplified
 
 
 @dataclass
@@ -67,30 +66,22 @@ def _gloss_tolerant(words: list[str]) -> str:
 
 def check_funding(statements: list[Statement]) -> list[Finding]:
     findings: list[Finding] = []
-    text = _matching_text(statements[0].text) if statements else ""
     for stmt in statements:
         if stmt.is_target:
             continue
-        rates = _rates(stmt, text)
+        rates = _rates(stmt)
         findings += [_decrease(r) for r in rates if r.kind == "education" and r.value < 0]
         findings += _below_revenue(stmt, rates)
     return findings
 
 
-def _matching_text(text: str) -> str:
-    """The document text with traditional characters simplified, when that keeps every offset
-    (each character converts to one); else the text as it is."""
-    converted = simplified(text)
-    return converted if len(converted) == len(text) else text
-
-
-def _rates(stmt: Statement, text: str) -> list[Rate]:
-    pats = _patterns()
+def _rates(stmt: Statement) -> list[Rate]:
+    pats, text = _patterns(), stmt.match_text
     subjects = list(pats["subject"].finditer(text, stmt.start, stmt.end))
     rates = []
     for i, m in enumerate(subjects):
         limit = subjects[i + 1].start() if i + 1 < len(subjects) else stmt.end
-        token = _first_rate(stmt, text, m.end(), limit)
+        token = _first_rate(stmt, m.end(), limit)
         if token is None:
             continue
         verb = pats["verb"].search(text, m.end(), token.start)
@@ -102,13 +93,15 @@ def _rates(stmt: Statement, text: str) -> list[Rate]:
     return rates
 
 
-def _first_rate(stmt: Statement, text: str, start: int, limit: int) -> Token | None:
+def _first_rate(stmt: Statement, start: int, limit: int) -> Token | None:
     """The first growth rate after a subject: a % number right after a change verb."""
     for token in stmt.tokens:
         if token.start < start or token.end > limit:
             continue
         if token.q.unit == "%" and token.q.exact:
-            if _patterns()["verb"].search(text, max(start, token.start - 12), token.start):
+            if _patterns()["verb"].search(
+                stmt.match_text, max(start, token.start - 12), token.start
+            ):
                 return token
             return None  # the subject's first percentage is not a growth rate
     return None
@@ -148,7 +141,7 @@ def _below_revenue(stmt: Statement, rates: list[Rate]) -> list[Finding]:
             )
         )
     for token in stmt.tokens:
-        gap = _patterns()["stated_gap"].search(stmt.text, stmt.start, token.start)
+        gap = _patterns()["stated_gap"].search(stmt.match_text, stmt.start, token.start)
         if token.q.unit == "个百分点" and token.q.value < 0 and gap and gap.end() == token.start:
             findings.append(
                 finding(

@@ -15,6 +15,7 @@ import regex
 
 from pipeline.data import derived_from, lexicon
 from pipeline.document import Document
+from pipeline.extract.fold import same_length_simplified
 from pipeline.extract.mentions import label_after, label_before
 from pipeline.extract.quantities import Quantity
 from pipeline.extract.text import (
@@ -74,16 +75,22 @@ class Statement:
     is_target: bool = False
     previous: Statement | None = None  # the sentence just before, in the same paragraph
     refusals: list[Refusal] = field(default_factory=list)
+    # the same text with traditional characters simplified (same offsets): what the readers'
+    # vocabulary is matched against, so a mirror site's 減少 reads as 减少
+    match_text: str = ""
+
+    def __post_init__(self) -> None:
+        self.match_text = self.match_text or self.text
 
     def slice(self, a: int, b: int) -> str:
         return self.text[a:b]
 
     def between(self, a: Token, b: Token) -> str:
-        return self.text[a.end : b.start]
+        return self.match_text[a.end : b.start]
 
     def clause_before(self, pos: int) -> str:
         """Text from the last clause break (or statement start) up to pos."""
-        return clause_before(self.text, self.start, pos, CLAUSE_MARKS_COLON)
+        return clause_before(self.match_text, self.start, pos, CLAUSE_MARKS_COLON)
 
     def depth_at(self, pos: int) -> int:
         return bracket_depth(self.text, self.start, pos)
@@ -119,6 +126,7 @@ def statements(doc: Document, quantities: list[Quantity]) -> list[Statement]:
     """Statements of the non-meta blocks, each with its quantities as tokens."""
     result: list[Statement] = []
     ordered = sorted(quantities, key=lambda q: q.start)
+    match_text = same_length_simplified(doc.text)
     k = 0
     last_of_block: Statement | None = None
     for block in doc.blocks:
@@ -137,7 +145,7 @@ def statements(doc: Document, quantities: list[Quantity]) -> list[Statement]:
                 j += 1
             current = _statement(doc.text, start, end, inside) if inside else None
             if current is not None:
-                current.previous = previous
+                current.previous, current.match_text = previous, match_text
                 result.append(current)
             previous = current
         last_of_block = previous

@@ -36,8 +36,14 @@ def extract(doc: Document) -> Extracted:
     sections = find_sections(doc)
     quantities = find_quantities(doc.text)
     figures = extract_figures(doc, quantities, meta.get("kind"), meta.get("report_year"))
-    indicators = merge_indicators(
+    return Extracted(meta, sections, quantities, figures, read_indicators(doc, sections, figures))
+
+
+def read_indicators(
+    doc: Document, sections: list[Section], figures: list[Figure]
+) -> list[IndicatorValue]:
+    """Indicators from blocks and prose, and coefficients from tables written as text."""
+    return merge_indicators(
         extract_indicators(doc, sections, figures, tokenize)
         + table_coefficients(doc, figures, tokenize)
     )
-    return Extracted(meta, sections, quantities, figures, indicators)

@@ -21,8 +21,17 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+# Characters only traditional text uses, frequent enough that any converted page has some:
+# text without them is returned as it is, without the cost of a conversion.
+_TRADITIONAL_HINT = regex.compile(
+    r"[這個們來時為說國學會經對後發點過裡體關與間區縣億萬費財務機實現於當]"
+)
+
+
 def simplified(text: str) -> str:
     """Traditional characters converted to simplified (OpenCC t2s)."""
+    if not _TRADITIONAL_HINT.search(text):
+        return text
     return _converter().convert(text)
 
 
@@ -32,3 +41,10 @@ def without_glosses(text: str) -> str:
 
 def folded(text: str) -> str:
     return simplified(without_glosses(text))
+
+
+def same_length_simplified(text: str) -> str:
+    """The text with traditional characters simplified, when each converts to one character
+    (so every offset still holds); else the text as it is."""
+    converted = simplified(text)
+    return converted if len(converted) == len(text) else text

@@ -251,7 +251,7 @@ def _zones(text: str, places: Gazetteer) -> list[str]:
     names = []
     for m in _ZONE_NAME.finditer(text):
         name = m.group()
-        for parent in sorted(places.provinces | places.cities, key=len, reverse=True):
+        for parent in places.parents:
             name = name.removeprefix(parent)
         if len(name) > 4 and _valid_name(name):
             names.append(name)

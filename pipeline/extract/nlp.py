@@ -29,13 +29,11 @@ from spacy.tokens import Doc
 from pipeline.data import use_data_file
 from pipeline.document import Document
 from pipeline.engine import check_document
-from pipeline.extract import Extracted
+from pipeline.extract import Extracted, read_indicators
 from pipeline.extract.figures import extract_figures
-from pipeline.extract.indicators import extract_indicators
 from pipeline.extract.metadata import extract_metadata
 from pipeline.extract.quantities import find_quantities
 from pipeline.extract.sections import find_sections
-from pipeline.extract.words import tokenize
 
 COMPONENTS = (
     "edu_metadata",
@@ -113,9 +111,7 @@ def indicators_factory(nlp: Language, name: str, catalog_path: str | None):
     use_data_file("catalog.toml", catalog_path)
 
     def component(doc: Doc) -> Doc:
-        doc._.indicators = extract_indicators(
-            _document(doc), doc._.sections, doc._.figures, tokenize
-        )
+        doc._.indicators = read_indicators(_document(doc), doc._.sections, doc._.figures)
         return doc
 
     return component

@@ -74,6 +74,8 @@ class Gazetteer:
             place = Place(name, city, province)
             for alias in _aliases(name):
                 self.places.setdefault(alias, []).append(place)
+        # province and city names, longest first: the prefixes a zone's name is read after
+        self.parents = tuple(sorted(self.provinces | self.cities, key=len, reverse=True))
         alternation = "|".join(sorted(map(regex.escape, self.places), key=len, reverse=True))
         # A two-character name (道县, 沛县) must not start inside a word (知道县里).
         self._pattern = regex.compile(rf"(?:{alternation})")

@@ -103,3 +103,11 @@ def test_spans_point_at_the_number():
     text = "全区共有学校26所，满意度为88.9%。"
     quantities = find_quantities(text)
     assert [text[q.start : q.end] for q in quantities] == ["26所", "88.9%"]
+
+
+def test_pinyin_glosses_inside_a_unit_are_read_around() -> None:
+    text = "投入1600余萬(wàn)元，新征學(xué)校用地125.4畝"
+    first, second = find_quantities(text)
+    assert (first.value, first.unit, first.qualifier) == (Decimal(1600), "万元", "余")
+    assert text[first.start : first.end] == "1600余萬(wàn)元"
+    assert (second.value, text[second.start : second.end]) == (Decimal("125.4"), "125.4畝")

@@ -17,6 +17,7 @@ import cn2an
 import regex
 
 from pipeline.data import lexicon
+from pipeline.extract.fold import GLOSS
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 
@@ -183,9 +184,34 @@ def _quantity_pattern() -> regex.Pattern:
 
 
 def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
-    """Every quantity in text[start:end] outside masked spans, in order."""
+    """Every quantity in text[start:end] outside masked spans, in order. Pinyin glosses that
+    mirror sites add after characters ("1600余萬(wàn)元") are read around, spans kept."""
     end = len(text) if end is None else end
     segment = text[start:end]
+    if "(" in segment and GLOSS.search(segment):
+        folded, origin = _without_glosses(segment)
+        return [_mapped(q, origin, start) for q in _find(folded)]
+    return [_shift(q, start) for q in _find(segment)]
+
+
+def _without_glosses(text: str) -> tuple[str, list[int]]:
+    """The text without glosses, and for each of its characters the offset it came from."""
+    kept, origin, last = [], [], 0
+    for m in GLOSS.finditer(text):
+        kept.append(text[last : m.start()])
+        origin += range(last, m.start())
+        last = m.end()
+    kept.append(text[last:])
+    origin += range(last, len(text))
+    return "".join(kept), origin
+
+
+def _mapped(q: Quantity, origin: list[int], offset: int) -> Quantity:
+    start, end = origin[q.start] + offset, origin[q.end - 1] + 1 + offset
+    return Quantity(start, end, q.raw, q.value, q.decimals, q.unit, q.qualifier, q.ratio)
+
+
+def _find(segment: str) -> list[Quantity]:
     blocked = masks(segment)
     quantities = []
     for m in _quantity_pattern().finditer(segment):
@@ -196,7 +222,7 @@ def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Q
             continue
         q = _build(m, segment)
         if q is not None:
-            quantities.append(_shift(q, start))
+            quantities.append(q)
     return quantities
 
 

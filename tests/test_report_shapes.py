@@ -192,3 +192,21 @@ def test_unit_less_numbers_in_table_rows_are_figures() -> None:
 
 def test_numbers_outside_tables_and_damaged_dates_are_not_figures() -> None:
     assert figure_values("发布时间：2021 09 15\n本县共有3所学校参加。\n第2 3 4页") == [3]
+
+
+# --- shortfalls of a per-school standard ----------------------------------------------------
+
+SCHOOL_SHORTFALL = (
+    "某县县域义务教育优质均衡发展自评报告\n\n二、政府保障程度\n\n"
+    "指标五:小学、初中所有班级学生数分别不超过45人、50人。\n\n"
+    "全县现有义务教育学校中,班额达标学校18所,不达标小学2所,达标比例90%。\n\n自评结论:{}。\n"
+)
+
+
+def test_a_conceded_school_shortfall_is_info_and_a_claimed_one_a_warning() -> None:
+    everything = ("info", "warning", "error")
+    (conceded,) = findings(SCHOOL_SHORTFALL.format("整改后达标"), everything)
+    assert (conceded["rule"], conceded["severity"]) == ("below_standard", "info")
+    assert "18 / 20" in conceded["formula"] and "整改后达标" in conceded["message"]
+    (claimed,) = findings(SCHOOL_SHORTFALL.format("达标"), everything)
+    assert (claimed["rule"], claimed["severity"]) == ("conclusion_contradicts", "warning")

@@ -43,6 +43,24 @@ QUALIFIER_SENSE = dict(_LEXICON["qualifiers"]["sense"])
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN = rf"[{CN_DIGITS}点]+"
+# Financial capitals (壹仟玖佰圆整), traditional forms included.
+_CAPITALS = "零壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬億"
+_COUNT = rf"\d+|[{CN_DIGITS}]+"
+# Mixed forms read as one quantity: "1万600人", "100万三千元" (a count under 万 after it), and
+# money in 元角分 or in capitals: "123元1角1分", "壹仟玖佰圆整".
+_COMPOUND = regex.compile(
+    rf"""
+    (?<![\d.{CN_DIGITS}])
+    (?:
+        (?P<high>{_COUNT})万(?P<low>\d{{1,4}}|[{CN_DIGITS}]+)
+        (?P<unit>人次|平方米|人|元|所|个|名|册|台|间|亩|户)
+      | (?P<yuan>\d+|[{CN_DIGITS}{_CAPITALS}]+)[元圆]
+        (?:(?P<jiao>[\d{CN_DIGITS}{_CAPITALS}])角)?(?:(?P<fen>[\d{CN_DIGITS}{_CAPITALS}])分)?
+        (?P<whole>整)?
+    )
+    """,
+    regex.X,
+)
 
 
 @dataclass(frozen=True)
@@ -213,17 +231,58 @@ def _mapped(q: Quantity, origin: list[int], offset: int) -> Quantity:
 
 def _find(segment: str) -> list[Quantity]:
     blocked = masks(segment)
-    quantities = []
+    compounds = _compounds(segment, blocked)
+    taken = blocked + [Mask(q.start, q.end, "compound") for q in compounds]
+    quantities = list(compounds)
     for m in _quantity_pattern().finditer(segment):
         if not (m["num"] or m["cn"] or m["cnpct"] or m["ratio"]):
             continue
         core = _core_span(m)
-        if any(b.start < core[1] and core[0] < b.end for b in blocked):
+        if any(b.start < core[1] and core[0] < b.end for b in taken):
             continue
         q = _build(m, segment)
         if q is not None:
             quantities.append(q)
-    return quantities
+    return sorted(quantities, key=lambda q: q.start) if compounds else quantities
+
+
+def _compounds(text: str, blocked: list[Mask]) -> list[Quantity]:
+    """The mixed forms of `_COMPOUND` outside masked spans (plain 元 amounts are left to the
+    main pattern: only a 角/分 part, capitals or 整 make a compound)."""
+    found = []
+    for m in _COMPOUND.finditer(text):
+        if any(b.start < m.end() and m.start() < b.end for b in blocked):
+            continue
+        q = _wan_count(m) if m["high"] else _money(m)
+        if q is not None:
+            found.append(q)
+    return found
+
+
+def _wan_count(m: regex.Match) -> Quantity | None:
+    high, low = _count_value(m["high"]), _count_value(m["low"])
+    if high is None or low is None or low >= 10_000:
+        return None
+    value = high * 10_000 + low
+    return Quantity(m.start(), m.end(), m.group(), value, 0, m["unit"])
+
+
+def _money(m: regex.Match) -> Quantity | None:
+    capitals = any(ch in _CAPITALS for ch in m["yuan"])
+    if not (m["jiao"] or m["fen"] or capitals or m["whole"]):
+        return None
+    yuan = _count_value(m["yuan"])
+    jiao = _count_value(m["jiao"]) if m["jiao"] else Decimal(0)
+    fen = _count_value(m["fen"]) if m["fen"] else Decimal(0)
+    if yuan is None or jiao is None or fen is None:
+        return None
+    decimals = 2 if m["fen"] else 1 if m["jiao"] else 0
+    value = yuan + jiao / 10 + fen / 100
+    return Quantity(m.start(), m.end(), m.group(), value, decimals, "元")
+
+
+def _count_value(raw: str) -> Decimal | None:
+    return _decimal(raw) if raw.isdigit() else _cn_value(raw)
 
 
 def _core_span(m: regex.Match) -> tuple[int, int]:

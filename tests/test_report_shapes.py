@@ -210,3 +210,13 @@ def test_a_conceded_school_shortfall_is_info_and_a_claimed_one_a_warning() -> No
     assert "18 / 20" in conceded["formula"] and "整改后达标" in conceded["message"]
     (claimed,) = findings(SCHOOL_SHORTFALL.format("达标"), everything)
     assert (claimed["rule"], claimed["severity"]) == ("conclusion_contradicts", "warning")
+
+
+def test_training_funds_below_five_percent_of_public_funds_are_derived() -> None:
+    everything = ("info", "warning", "error")
+    text = "2024年，全区小学、初中公用经费预算总额5149.21万元，教师培训费预算{}万元。"
+    (low,) = findings(text.format("184.35"), everything)
+    assert low["rule"] == "training_share_below_standard" and "3.58%" in low["formula"]
+    assert findings(text.format("384.35"), everything) == []
+    # a per-student amount is not the total
+    assert findings("生均公用经费800元，教师培训费10万元。", everything) == []

@@ -34,3 +34,12 @@ class Extraction:
     status: Status = "ok"
     error: str | None = None
     encoding: str | None = None
+
+
+@dataclass
+class PageRead:
+    """What an HTML reader found on a page, before boilerplate lines are dropped."""
+
+    blocks: list[RawBlock]
+    site_meta: dict[str, str]
+    title: str | None

@@ -15,13 +15,15 @@ from extractors.html_tree import read_tree
 from extractors.model import Extraction, PageRead, RawBlock
 
 
-def extract_html(data: bytes) -> Extraction:
+def extract_html(data: bytes, lenient: bool = False) -> Extraction:
+    """The page's body blocks and metadata; `lenient` reads it with BeautifulSoup, the
+    fallback, so that tests can hold both readers to the same output."""
     declared = cms.DECLARED_CHARSET.search(data[:4096])
     try:
         text, encoding = decode_bytes(data, declared.group(1).decode("ascii") if declared else None)
     except UndecodableError as exc:
         return Extraction(status="failed", error=f"网页内容无法解码：{exc}")
-    page = read_tree(text) or _read_leniently(text)
+    page = (None if lenient else read_tree(text)) or _read_leniently(text)
     return _finish(page, encoding)
 
 

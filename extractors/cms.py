@@ -119,18 +119,24 @@ _SITE_SUFFIX = regex.compile(r"\s*(?:_|\||—|-{1,2})\s*(?=[^_|—-]*(?:政府|�
 _HAN = regex.compile(r"\p{Han}")
 
 
+def _selector_index() -> dict[tuple[str | None, str | None], list[tuple[str, int]]]:
+    """(attr, value) → [(tag or "*", rank)]: a selector found by lookup, not by a scan."""
+    index: dict[tuple[str | None, str | None], list[tuple[str, int]]] = {}
+    for rank, (tag, attr, value) in enumerate(BODY_SELECTORS):
+        index.setdefault((attr, value), []).append((tag, rank))
+    return index
+
+
+_SELECTORS = _selector_index()
+
+
 def body_rank(name: str, element_id: str | None, classes: list[str]) -> int | None:
     """Index of the first body selector an element matches, or None."""
-    for rank, (tag, attr, value) in enumerate(BODY_SELECTORS):
-        if tag != "*" and name != tag:
-            continue
-        if (
-            attr is None
-            or (attr == "id" and element_id == value)
-            or (attr == "class" and value in classes)
-        ):
-            return rank
-    return None
+    keys = [(None, None), ("id", element_id)] + [("class", c) for c in classes]
+    ranks = [
+        rank for key in keys for tag, rank in _SELECTORS.get(key, ()) if tag == "*" or tag == name
+    ]
+    return min(ranks, default=None)
 
 
 def is_chrome(element_id: str | None, classes: list[str]) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import chain
 
-import lxml.html
 import regex
 from lxml import etree
 
@@ -23,10 +22,11 @@ from extractors.docx import table_block
 from extractors.model import PageRead, RawBlock
 from extractors.sitemeta import parse_pairs
 
-Element = lxml.html.HtmlElement
+Element = etree._Element
 # Markup after </html> (CMS templates that close the page in their header): libxml2's tree
 # drops it, BeautifulSoup keeps it.
 _LATE_CONTENT = regex.compile(r"</html\s*>(?:\s|<!--.*?-->)*+\S", regex.I | regex.S)
+_ALL_TEXT = etree.XPath("//text()")
 # BeautifulSoup gives the strings inside these tags their own types, which get_text skips.
 _STRING_CONTAINERS = frozenset(("script", "style", "template", "rt", "rp"))
 
@@ -49,12 +49,17 @@ def read_tree(text: str) -> PageRead | None:
 def _parse(text: str) -> Element | None:
     # Bytes with the encoding forced: the text is decoded already, so neither an XML
     # declaration nor a <meta charset> may make libxml2 decode it again.
-    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)
+    # Plain elements, not lxml.html's: its element classes cost a Python lookup per node.
+    parser = etree.HTMLParser(encoding="utf-8", huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
-    except (etree.ParserError, ValueError, UnicodeEncodeError):
+        root = etree.fromstring(text.encode("utf-8"), parser)
+    except (etree.LxmlError, ValueError, UnicodeEncodeError):
         return None
-    if any(_gave_up(error) for error in parser.error_log) or _LATE_CONTENT.search(text):
+    if (
+        root is None
+        or any(_gave_up(error) for error in parser.error_log)
+        or _LATE_CONTENT.search(text)
+    ):
         return None
     return root
 
@@ -75,7 +80,7 @@ def _elements(root: Element, removed: set[Element]) -> Iterator[Element]:
         yield element
         if element in removed:
             continue
-        children = [c for c in element if isinstance(c.tag, str) and c not in removed]
+        children = [c for c in element.iterchildren(etree.Element) if c not in removed]
         stack.extend(reversed(children))
 
 
@@ -178,10 +183,10 @@ def _only_string(element: Element) -> str | None:
 
 def _take_metadata_grid(root: Element, removed: set[Element]) -> dict[str, str]:
     """Find the smallest element holding the 索引号/发布机构/日期 grid, parse it, remove it."""
-    for text, parent, _ in _strings(root, removed):
+    for text in _ALL_TEXT(root):  # every text node, in C; none is removed yet
         if not cms.GRID_ANCHOR.search(text):
             continue
-        node = parent
+        node = text.getparent().getparent() if text.is_tail else text.getparent()
         while node is not None and node.tag not in ("body", "html"):
             grid = _text(node, removed, " ", strip=True)
             if len(grid) > cms.GRID_MAX_CHARS:

@@ -150,6 +150,13 @@ def grid_hits(text: str) -> int:
     return sum(label in text for label in GRID_LABELS)
 
 
+def may_anchor_grid(text: str) -> bool:
+    """`GRID_ANCHOR` matches: substring tests first, as almost no text node holds a label."""
+    return ("索" in text or "发布机构" in text or "成文日期" in text) and (
+        GRID_ANCHOR.search(text) is not None
+    )
+
+
 def page_title(raw: str) -> str:
     """The <title> without the site name a CMS appends to it."""
     return _SITE_SUFFIX.split(" ".join(raw.split()))[0]
@@ -157,4 +164,9 @@ def page_title(raw: str) -> str:
 
 def enough_cjk(text: str, needed: int = MIN_BODY_CJK) -> bool:
     """At least `needed` Chinese characters: stops counting as soon as it knows."""
-    return sum(1 for _ in islice(_HAN.finditer(text), needed)) >= needed
+    return count_cjk(text, needed) >= needed
+
+
+def count_cjk(text: str, limit: int) -> int:
+    """Chinese characters in `text`, counted up to `limit`."""
+    return sum(1 for _ in islice(_HAN.finditer(text), limit))

@@ -69,19 +69,15 @@ def _gave_up(error: etree._LogEntry) -> bool:
     return error.type_name == "ERR_RESOURCE_LIMIT" or "depth" in error.message.lower()
 
 
+def _remove(removed: set[Element], element: Element) -> None:
+    """Mark an element and everything in it removed (one set lookup then tells)."""
+    removed.update(element.iter())
+
+
 def _elements(root: Element, removed: set[Element]) -> Iterator[Element]:
-    """Elements in document order, skipping removed subtrees (also ones removed while the
-    caller looks at the element just yielded)."""
-    if root in removed:
-        return
-    stack = [root]
-    while stack:
-        element = stack.pop()
-        yield element
-        if element in removed:
-            continue
-        children = [c for c in element.iterchildren(etree.Element) if c not in removed]
-        stack.extend(reversed(children))
+    """Unremoved elements in document order (also skipping what the caller removes while it
+    looks at the element just yielded)."""
+    return (e for e in root.iter(etree.Element) if e not in removed)
 
 
 def _strings(root: Element, removed: set[Element]) -> Iterator[tuple[str, Element, str | None]]:
@@ -127,6 +123,18 @@ def _text(element: Element, removed: set[Element], sep: str = "", strip: bool = 
                 continue
         parts.append(text)
     return sep.join(parts)
+
+
+def _enough_cjk(element: Element, removed: set[Element]) -> bool:
+    """`cms.enough_cjk` of the element's text, reading only as far as it needs to."""
+    needed = cms.MIN_BODY_CJK
+    own = element.tag if element.tag in _STRING_CONTAINERS else None
+    for text, _, container in _strings(element, removed):
+        if container == own:
+            needed -= cms.count_cjk(text, needed)
+            if needed <= 0:
+                return True
+    return False
 
 
 def _children(element: Element, removed: set[Element]) -> Iterator[str | Element]:
@@ -183,8 +191,8 @@ def _only_string(element: Element) -> str | None:
 
 def _take_metadata_grid(root: Element, removed: set[Element]) -> dict[str, str]:
     """Find the smallest element holding the 索引号/发布机构/日期 grid, parse it, remove it."""
-    for text in _ALL_TEXT(root):  # every text node, in C; none is removed yet
-        if not cms.GRID_ANCHOR.search(text):
+    for text in _ALL_TEXT(root):  # every text node, collected in C; none is removed yet
+        if not cms.may_anchor_grid(text):
             continue
         node = text.getparent().getparent() if text.is_tail else text.getparent()
         while node is not None and node.tag not in ("body", "html"):
@@ -193,7 +201,7 @@ def _take_metadata_grid(root: Element, removed: set[Element]) -> dict[str, str]:
                 break
             if cms.grid_hits(grid) >= 3:
                 pairs = parse_pairs(_text(node, removed, "\n", strip=True))
-                removed.add(node)
+                _remove(removed, node)
                 return pairs
             node = node.getparent()
     return {}
@@ -201,7 +209,8 @@ def _take_metadata_grid(root: Element, removed: set[Element]) -> dict[str, str]:
 
 def _remove_chrome(root: Element, removed: set[Element]) -> list[tuple[int, Element]]:
     """Mark chrome removed; return the body candidates as (rank, element), best first."""
-    removed.update(root.iter(*cms.DROP_TAGS))
+    for element in root.iter(*cms.DROP_TAGS):
+        _remove(removed, element)
     candidates = []
     for element in _elements(root, removed):
         rank = cms.body_rank(element.tag, element.get("id"), _classes(element))
@@ -212,19 +221,18 @@ def _remove_chrome(root: Element, removed: set[Element]) -> list[tuple[int, Elem
     }
     for element in _elements(root, removed):
         if element not in keep and cms.is_chrome(element.get("id"), _classes(element)):
-            removed.add(element)
+            _remove(removed, element)
     candidates.sort(key=lambda c: c[0])
-    alive = set(_elements(root, removed))
-    return [(r, el) for r, el in candidates if el in alive]
+    return [(r, el) for r, el in candidates if el not in removed]
 
 
 def _body_container(
     root: Element, candidates: list[tuple[int, Element]], removed: set[Element]
 ) -> Element | None:
     for _, candidate in candidates:
-        if cms.enough_cjk(_text(candidate, removed)):
+        if _enough_cjk(candidate, removed):
             return candidate
-    return next((el for el in _elements(root, removed) if el.tag == "body"), None)
+    return next((el for el in root.iter("body") if el not in removed), None)
 
 
 def _walk(root: Element, removed: set[Element]) -> list[RawBlock]:
@@ -276,9 +284,7 @@ def _walk(root: Element, removed: set[Element]) -> list[RawBlock]:
 
 def _descendants(element: Element, removed: set[Element], *names: str) -> Iterator[Element]:
     """Unremoved descendants with one of these tag names, in document order."""
-    inner = _elements(element, removed)
-    next(inner)  # the element itself
-    return (el for el in inner if el.tag in names)
+    return (el for el in element.iterdescendants(*names) if el not in removed)
 
 
 def _is_data_table(table: Element, removed: set[Element]) -> bool:

@@ -41,6 +41,8 @@ _PAGE_NUMBER = regex.compile(
     r"^\s*(?:[-—–]\s*)?\d{1,4}(?:\s*[-—–])?\s*$|^\s*第\s*\d+\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?\s*$"
 )
 _CID = regex.compile(r"\(cid:\d+\)")
+_WHITESPACE = regex.compile(r"\s")
+_UNREADABLE = regex.compile(r"[\p{Co}\ufffd]")
 _OCR_COVER = 0.85
 
 
@@ -213,9 +215,9 @@ def _judge(result: Extraction, scanned_pages: list[int], read: list[int]) -> Non
     """Decide the status from what the pages read gave."""
     pages_read = len(read)
     text = "".join(b.text for b in result.blocks)
-    chars = len(regex.sub(r"\s", "", text))
+    chars = len(_WHITESPACE.sub("", text))
     cid = len(_CID.findall(text))
-    garbage = len(regex.findall(r"[\p{Co}\ufffd]", text))
+    garbage = len(_UNREADABLE.findall(text))
     if pages_read and len(scanned_pages) * 2 >= pages_read:
         result.status = "needs_ocr"
         where = f"（共{result.page_count}页，{page_list(scanned_pages)}是图片）"

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from extractors import cms
-from extractors.docx import table_block
-from extractors.model import PageRead, RawBlock
+from extractors.model import PageRead, RawBlock, table_block
 from extractors.sitemeta import parse_pairs
 
 

@@ -18,8 +18,7 @@ import regex
 from lxml import etree
 
 from extractors import cms
-from extractors.docx import table_block
-from extractors.model import PageRead, RawBlock
+from extractors.model import PageRead, RawBlock, table_block
 from extractors.sitemeta import parse_pairs
 
 Element = etree._Element

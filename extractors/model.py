@@ -24,6 +24,13 @@ class RawBlock:
     cells: list[list[str]] | None = None
 
 
+def table_block(rows: list[list[str]], page: int | None = None) -> RawBlock:
+    """A table as cells plus a text rendering: one line per row, cells split by ' | '."""
+    clean = [[" ".join((c or "").split()) for c in row] for row in rows]
+    text = "\n".join(" | ".join(row) for row in clean)
+    return RawBlock("table", text, page=page, cells=clean)
+
+
 @dataclass
 class Extraction:
     """What a format extractor returns: blocks in reading order plus page facts."""

@@ -13,13 +13,11 @@ import logging
 import time
 from dataclasses import dataclass
 
-import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import regex
 
-from extractors.docx import table_block
-from extractors.model import Extraction, RawBlock
+from extractors.model import Extraction, RawBlock, table_block
 
 # pdfminer logs every odd font descriptor; statuses and messages say what matters.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -93,7 +91,7 @@ def _extract(pdf: pdfium.PdfDocument, data: bytes, limits: PdfLimits) -> Extract
                 scanned_pages.append(index + 1)
             tables: list[RawBlock] = []
             if paths >= limits.table_min_paths:
-                plumber = plumber or pdfplumber.open(io.BytesIO(data))
+                plumber = plumber or _open_plumber(data)
                 tables, text = _tables_and_outside_text(plumber.pages[index], index + 1, text)
             blocks.extend(_reflow(text, index + 1))
             blocks.extend(tables)
@@ -115,6 +113,13 @@ def _extract(pdf: pdfium.PdfDocument, data: bytes, limits: PdfLimits) -> Extract
     if notes and result.status == "ok":
         result.error = "；".join(notes)
     return result
+
+
+def _open_plumber(data: bytes):
+    """pdfplumber (with pdfminer) costs 60 ms to import: only a PDF with ruled tables pays it."""
+    import pdfplumber
+
+    return pdfplumber.open(io.BytesIO(data))
 
 
 def _page_facts(page: pdfium.PdfPage) -> tuple[str, int, float]:

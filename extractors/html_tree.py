@@ -209,7 +209,8 @@ def _take_metadata_grid(root: Element, removed: set[Element]) -> dict[str, str]:
 def _remove_chrome(root: Element, removed: set[Element]) -> list[tuple[int, Element]]:
     """Mark chrome removed; return the body candidates as (rank, element), best first."""
     for element in root.iter(*cms.DROP_TAGS):
-        _remove(removed, element)
+        if element not in removed:  # nested ones are in already
+            _remove(removed, element)
     candidates = []
     for element in _elements(root, removed):
         rank = cms.body_rank(element.tag, element.get("id"), _classes(element))

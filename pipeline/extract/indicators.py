@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import regex
 
@@ -115,11 +116,17 @@ def _name_score(
         return 1.0 + max(len(n) for n in names if n in title) / 100  # longer alias wins ties
     best = 0.0
     for name in names:
-        tokens = {t for t in tokenize(name) if len(t) > 1} - GENERIC_TOKENS
+        tokens = _name_tokens(name, tokenize)
         if tokens:
             overlap = len(tokens & title_tokens) / len(tokens)
             best = max(best, overlap)
     return best
+
+
+@lru_cache(maxsize=4096)
+def _name_tokens(name: str, tokenize: Tokenize) -> frozenset[str]:
+    """A catalog name's telling words, built once: every heading is scored against them."""
+    return frozenset(t for t in tokenize(name) if len(t) > 1) - GENERIC_TOKENS
 
 
 def block_group(section: Section | None) -> str | None:

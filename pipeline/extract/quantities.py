@@ -153,7 +153,7 @@ def masks(text: str) -> list[Mask]:
 
     The same spans as one alternation of `_MASKS` scanned left to right (at each position the
     first pattern that matches, the scan going on after it), but each pattern searches on its
-    own: in one alternation the `…发〔2019〕` document number was tried at every character."""
+    own: in one alternation the `…发2019…号` document number was tried at every character."""
     patterns = _mask_patterns()
     upcoming = [p.search(text) for p in patterns]
     found: list[Mask] = []

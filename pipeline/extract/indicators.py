@@ -9,6 +9,7 @@ the between-school coefficients of variation, and the report's own conclusion.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -90,8 +91,23 @@ class IndicatorValue:
 Tokenize = Callable[[str], tuple[str, ...]]
 
 
+# Codes already matched, by (title, catalog version, group, tokenizer): the same headings recur
+# in report after report. Bounded, so that a long batch does not grow it without end.
+_MATCHED: dict[tuple, str | None] = {}
+_MATCHED_MAX = 4096
+
+
 def match_code(title: str, catalog: Catalog, group: str | None, tokenize: Tokenize) -> str | None:
     """The catalog code whose name or alias best matches a block title (None below MIN_MATCH)."""
+    key = (title, catalog.version, group, tokenize)
+    if key not in _MATCHED:
+        if len(_MATCHED) >= _MATCHED_MAX:
+            _MATCHED.clear()
+        _MATCHED[key] = _best_code(title, catalog, group, tokenize)
+    return _MATCHED[key]
+
+
+def _best_code(title: str, catalog: Catalog, group: str | None, tokenize: Tokenize) -> str | None:
     explicit = [
         c for c in _CODE_REF.findall(title) if c in catalog.frameworks["quality_balance"].indicators
     ]
@@ -111,22 +127,22 @@ def match_code(title: str, catalog: Catalog, group: str | None, tokenize: Tokeni
 def _name_score(
     title: str, title_tokens: set[str], indicator: Indicator, tokenize: Tokenize
 ) -> float:
-    names = [indicator.name, indicator.short, *indicator.aliases]
-    if any(len(n) >= 2 and n in title for n in names):
-        return 1.0 + max(len(n) for n in names if n in title) / 100  # longer alias wins ties
-    best = 0.0
-    for name in names:
-        tokens = _name_tokens(name, tokenize)
-        if tokens:
-            overlap = len(tokens & title_tokens) / len(tokens)
-            best = max(best, overlap)
-    return best
+    names, token_sets = _name_words(indicator.name, indicator.short, indicator.aliases, tokenize)
+    longest = max((len(n) for n in names if n in title), default=0)
+    if longest:
+        return 1.0 + longest / 100  # longer alias wins ties
+    return max((len(t & title_tokens) / len(t) for t in token_sets), default=0.0)
 
 
-@lru_cache(maxsize=4096)
-def _name_tokens(name: str, tokenize: Tokenize) -> frozenset[str]:
-    """A catalog name's telling words, built once: every heading is scored against them."""
-    return frozenset(t for t in tokenize(name) if len(t) > 1) - GENERIC_TOKENS
+@lru_cache(maxsize=1024)
+def _name_words(
+    name: str, short: str, aliases: tuple[str, ...], tokenize: Tokenize
+) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
+    """An indicator's names of 2+ characters and their telling words, built once per process:
+    every heading of every document is scored against them."""
+    names = (name, short, *aliases)
+    token_sets = (frozenset(t for t in tokenize(n) if len(t) > 1) - GENERIC_TOKENS for n in names)
+    return tuple(n for n in names if len(n) >= 2), tuple(t for t in token_sets if t)
 
 
 def block_group(section: Section | None) -> str | None:
@@ -147,12 +163,15 @@ def extract_indicators(
     catalog = load_catalog()
     results: list[IndicatorValue] = []
     covered: list[tuple[int, int]] = []
+    by_start = sorted(range(len(figures)), key=lambda i: figures[i].start)
+    starts = [figures[i].start for i in by_start]
     for section in sections:
         codes = _section_codes(doc, section, catalog, tokenize)
         if not codes:
             continue
         covered.append((section.start, section.end))
-        block_figures = [f for f in figures if section.start <= f.start < section.end]
+        inside = by_start[bisect_left(starts, section.start) : bisect_left(starts, section.end)]
+        block_figures = [figures[i] for i in sorted(inside)]  # in the figures' own order
         title_end = section.body_start
         for code in codes:
             results.extend(_read_block(doc, section, title_end, code, block_figures, catalog))

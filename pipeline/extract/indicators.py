@@ -393,17 +393,21 @@ def _prose_indicators(
     """Indicators stated in running prose: a figure whose label holds an indicator alias."""
     found = []
     indicators = [
-        i for i in catalog.frameworks["quality_balance"].indicators.values() if i.numeric and i.unit
+        (i, tuple(a for a in (i.name, *i.aliases) if len(a) >= 4))
+        for i in catalog.frameworks["quality_balance"].indicators.values()
+        if i.numeric and i.unit and not i.per_school
     ]
+    any_name = _any_of(tuple(a for _, names in indicators for a in names))
     for fig in figures:
+        label = fig.label
+        if not any_name.search(label):  # most labels name no indicator: one search, not 30
+            continue
         if fig.is_target or fig.is_standard or any(s <= fig.start < e for s, e in covered):
             continue
-        for indicator in indicators:
-            if not _unit_fits(fig, indicator) or indicator.per_school:
+        for indicator, names in indicators:
+            if not _unit_fits(fig, indicator):
                 continue
-            if any(
-                len(a) >= 4 and a in fig.label for a in (indicator.name, *indicator.aliases)
-            ) and _prose_ok(fig, indicator):
+            if any(a in label for a in names) and _prose_ok(fig, indicator):
                 sentence = fig.sentence
                 found.append(
                     IndicatorValue(
@@ -416,6 +420,12 @@ def _prose_indicators(
                 )
                 break
     return found
+
+
+@lru_cache(maxsize=8)
+def _any_of(names: tuple[str, ...]) -> regex.Pattern:
+    """One pattern for a set of names, compiled once per catalog."""
+    return regex.compile("|".join(regex.escape(n) for n in names) or "(?!)")
 
 
 def _prose_ok(fig: Figure, indicator: Indicator) -> bool:

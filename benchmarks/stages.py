@@ -94,7 +94,9 @@ def main() -> None:
         rate = len(items) / (time.process_time() - started)
         cells = "  ".join(f"{k} {statistics.median(v):.1f}" for k, v in times.items())
         total = sum(statistics.median(v) for v in times.values())
-        print(f"{fmt:4s} median ms/doc: {cells}  | sum {total:.1f}  | audit {rate:.1f} docs/s per core")
+        print(
+            f"{fmt:4s} median ms/doc: {cells}  | sum {total:.1f}  | audit {rate:.1f} docs/s per core"
+        )
 
 
 if __name__ == "__main__":

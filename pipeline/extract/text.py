@@ -10,6 +10,7 @@ the document text.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import regex
 
@@ -56,8 +57,10 @@ def statements(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=1024)
 def clause_start(text: str, floor: int, pos: int, marks: str = CLAUSE_MARKS) -> int:
-    """Offset just after the last clause mark in text[floor:pos] (floor when there is none)."""
+    """Offset just after the last clause mark in text[floor:pos] (floor when there is none);
+    remembered, since a number's clause is asked for by its label, level and standard cue."""
     cut = floor
     for m in _CLAUSE[marks].finditer(text, floor, pos):
         cut = m.end()

@@ -19,6 +19,7 @@ from pipeline.document import Span
 _SENTENCE = regex.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』)）]*|\n|$)")
 _STATEMENT_END = regex.compile(r"[。！？!?\n]")
 OPEN, CLOSE = "（(", "）)"
+_BRACKET = regex.compile(f"[{regex.escape(OPEN + CLOSE)}]")
 # Clause marks: a comma or semicolon; relations also cut at a colon ("标准：…").
 CLAUSE_MARKS = "，,；;"
 CLAUSE_MARKS_COLON = "，,；;：:"
@@ -73,12 +74,13 @@ def clause_before(text: str, floor: int, pos: int, marks: str = CLAUSE_MARKS) ->
 
 
 def bracket_depth(text: str, start: int, pos: int) -> int:
-    """How many brackets opened in text[start:pos] are still open at pos."""
+    """How many brackets opened in text[start:pos] are still open at pos (only the brackets
+    are visited: most sentences have none)."""
     depth = 0
-    for ch in text[start:pos]:
-        if ch in OPEN:
+    for m in _BRACKET.finditer(text, start, pos):
+        if m.group() in OPEN:
             depth += 1
-        elif ch in CLOSE:
+        else:
             depth = max(0, depth - 1)
     return depth
 

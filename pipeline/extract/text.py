@@ -9,6 +9,7 @@ the document text.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -86,17 +87,23 @@ def bracket_depth(text: str, start: int, pos: int) -> int:
 
 
 def bracket_depths(text: str, start: int, end: int) -> Callable[[int], int]:
-    """bracket_depth for many positions of one span, computed in one pass."""
-    levels, depth = [], 0
-    for ch in text[start:end]:
-        if ch in OPEN:
-            depth += 1
-        levels.append(depth)
-        if ch in CLOSE:
-            depth = max(0, depth - 1)
+    """bracket_depth for many positions of one span, computed in one pass over its brackets
+    (an opening bracket counts at its own position, a closing one from the next)."""
+    marks: list[int] = []  # bracket positions
+    after: list[int] = []  # depth once the bracket at marks[k] is read
+    depth = 0
+    for m in _BRACKET.finditer(text, start, end):
+        depth = depth + 1 if m.group() in OPEN else max(0, depth - 1)
+        marks.append(m.start())
+        after.append(depth)
 
     def depth_at(pos: int) -> int:
-        return levels[pos - start] if start <= pos < end else 0
+        if not start <= pos < end:
+            return 0
+        k = bisect_right(marks, pos)
+        if k and marks[k - 1] == pos and text[pos] in CLOSE:
+            k -= 1  # a closing bracket is still inside what it closes
+        return after[k - 1] if k else 0
 
     return depth_at
 

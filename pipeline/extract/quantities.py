@@ -18,6 +18,7 @@ import cn2an
 import regex
 
 from pipeline.data import lexicon
+from pipeline.extract.fold import GLOSS
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 
@@ -43,6 +44,24 @@ QUALIFIER_SENSE = dict(_LEXICON["qualifiers"]["sense"])
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN = rf"[{CN_DIGITS}点]+"
+# Financial capitals (壹仟玖佰圆整), traditional forms included.
+_CAPITALS = "零壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬億"
+_COUNT = rf"\d+|[{CN_DIGITS}]+"
+# Mixed forms read as one quantity: "1万600人", "100万三千元" (a count under 万 after it), and
+# money in 元角分 or in capitals: "123元1角1分", "壹仟玖佰圆整".
+_COMPOUND = regex.compile(
+    rf"""
+    (?<![\d.{CN_DIGITS}])
+    (?:
+        (?P<high>{_COUNT})万(?P<low>\d{{1,4}}|[{CN_DIGITS}]+)
+        (?P<unit>人次|平方米|人|元|所|个|名|册|台|间|亩|户)
+      | (?P<yuan>\d+|[{CN_DIGITS}{_CAPITALS}]+)[元圆]
+        (?:(?P<jiao>[\d{CN_DIGITS}{_CAPITALS}])角)?(?:(?P<fen>[\d{CN_DIGITS}{_CAPITALS}])分)?
+        (?P<whole>整)?
+    )
+    """,
+    regex.X,
+)
 
 
 @dataclass(frozen=True)
@@ -200,23 +219,91 @@ def _quantity_pattern() -> regex.Pattern:
 
 
 def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
-    """Every quantity in text[start:end] outside masked spans, in order."""
+    """Every quantity in text[start:end] outside masked spans, in order. Pinyin glosses that
+    mirror sites add after characters ("1600余萬(wàn)元") are read around, spans kept."""
     end = len(text) if end is None else end
     segment = text[start:end]
+    if "(" in segment and GLOSS.search(segment):
+        folded, origin = _without_glosses(segment)
+        return [_mapped(q, origin, start) for q in _find(folded)]
+    return [_shift(q, start) for q in _find(segment)]
+
+
+def _without_glosses(text: str) -> tuple[str, list[int]]:
+    """The text without glosses, and for each of its characters the offset it came from."""
+    kept, origin, last = [], [], 0
+    for m in GLOSS.finditer(text):
+        kept.append(text[last : m.start()])
+        origin += range(last, m.start())
+        last = m.end()
+    kept.append(text[last:])
+    origin += range(last, len(text))
+    return "".join(kept), origin
+
+
+def _mapped(q: Quantity, origin: list[int], offset: int) -> Quantity:
+    start, end = origin[q.start] + offset, origin[q.end - 1] + 1 + offset
+    return Quantity(start, end, q.raw, q.value, q.decimals, q.unit, q.qualifier, q.ratio)
+
+
+def _find(segment: str) -> list[Quantity]:
     blocked = masks(segment)
-    blocked_ends = [b.end for b in blocked]  # masks do not overlap: starts and ends ascend
-    quantities = []
+    compounds = _compounds(segment, blocked)
+    masked = blocked + [Mask(q.start, q.end, "compound") for q in compounds]
+    # masks and compounds do not overlap (compounds skip masks): sorted, their ends ascend too
+    taken = sorted(masked, key=lambda b: b.start)
+    taken_ends = [b.end for b in taken]
+    quantities = list(compounds)
     for m in _quantity_pattern().finditer(segment):
         if not (m["num"] or m["cn"] or m["cnpct"] or m["ratio"]):
             continue
         core = _core_span(m)
-        first = bisect_right(blocked_ends, core[0])  # the first mask ending after the core starts
-        if first < len(blocked) and blocked[first].start < core[1]:
+        first = bisect_right(taken_ends, core[0])  # the first span ending after the core starts
+        if first < len(taken) and taken[first].start < core[1]:
             continue
         q = _build(m, segment)
         if q is not None:
-            quantities.append(_shift(q, start))
-    return quantities
+            quantities.append(q)
+    return sorted(quantities, key=lambda q: q.start) if compounds else quantities
+
+
+def _compounds(text: str, blocked: list[Mask]) -> list[Quantity]:
+    """The mixed forms of `_COMPOUND` outside masked spans (plain 元 amounts are left to the
+    main pattern: only a 角/分 part, capitals or 整 make a compound)."""
+    found = []
+    for m in _COMPOUND.finditer(text):
+        if any(b.start < m.end() and m.start() < b.end for b in blocked):
+            continue
+        q = _wan_count(m) if m["high"] else _money(m)
+        if q is not None:
+            found.append(q)
+    return found
+
+
+def _wan_count(m: regex.Match) -> Quantity | None:
+    high, low = _count_value(m["high"]), _count_value(m["low"])
+    if high is None or low is None or low >= 10_000:
+        return None
+    value = high * 10_000 + low
+    return Quantity(m.start(), m.end(), m.group(), value, 0, m["unit"])
+
+
+def _money(m: regex.Match) -> Quantity | None:
+    capitals = any(ch in _CAPITALS for ch in m["yuan"])
+    if not (m["jiao"] or m["fen"] or capitals or m["whole"]):
+        return None
+    yuan = _count_value(m["yuan"])
+    jiao = _count_value(m["jiao"]) if m["jiao"] else Decimal(0)
+    fen = _count_value(m["fen"]) if m["fen"] else Decimal(0)
+    if yuan is None or jiao is None or fen is None:
+        return None
+    decimals = 2 if m["fen"] else 1 if m["jiao"] else 0
+    value = yuan + jiao / 10 + fen / 100
+    return Quantity(m.start(), m.end(), m.group(), value, decimals, "元")
+
+
+def _count_value(raw: str) -> Decimal | None:
+    return _decimal(raw) if raw.isdigit() else _cn_value(raw)
 
 
 def _core_span(m: regex.Match) -> tuple[int, int]:

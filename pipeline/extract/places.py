@@ -119,10 +119,11 @@ def _glued(previous: str) -> bool:
     return bool(_HAN.match(previous)) and previous not in "省市州盟区年于在"
 
 
+_PROVINCE_SUFFIX = regex.compile(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
+
+
 def _short(province: str) -> str:
-    return regex.sub(
-        r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", province
-    )
+    return _PROVINCE_SUFFIX.sub("", province)
 
 
 def _aliases(name: str) -> list[str]:

@@ -9,6 +9,7 @@ stands for the interval [88.85, 88.95), not for the float 88.9.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -161,17 +162,33 @@ _RATIO_COLON = regex.compile(r"\s*[:：]\s*")
 
 
 @cache
-def _mask_pattern() -> regex.Pattern:
-    return regex.compile("|".join(f"(?P<{name}{i}>{p})" for i, (name, p) in enumerate(_MASKS)))
+def _mask_patterns() -> tuple[regex.Pattern, ...]:
+    # MULTILINE for all: an inline (?m) in one alternative applied to the whole alternation
+    return tuple(regex.compile(p, regex.M) for _, p in _MASKS)
 
 
 def masks(text: str) -> list[Mask]:
-    """Spans that must never yield a quantity, with the reason (for tests and debugging)."""
-    found = []
-    for m in _mask_pattern().finditer(text):
-        name = next(k for k, v in m.groupdict().items() if v is not None)
-        found.append(Mask(m.start(), m.end(), name.rstrip("0123456789")))
-    return found
+    """Spans that must never yield a quantity, with the reason (for tests and debugging).
+
+    The same spans as one alternation of `_MASKS` scanned left to right (at each position the
+    first pattern that matches, the scan going on after it), but each pattern searches on its
+    own: in one alternation the `…发2019…号` document number was tried at every character."""
+    patterns = _mask_patterns()
+    upcoming = [p.search(text) for p in patterns]
+    found: list[Mask] = []
+    pos = 0
+    while True:
+        best = None
+        for i, m in enumerate(upcoming):
+            if m is not None and m.start() < pos:
+                m = upcoming[i] = patterns[i].search(text, pos)
+            if m is not None and (best is None or m.start() < upcoming[best].start()):
+                best = i
+        if best is None:
+            return found
+        m = upcoming[best]
+        found.append(Mask(m.start(), m.end(), _MASKS[best][0]))
+        pos = m.end()
 
 
 def _alternation(words: list[str] | set[str]) -> str:
@@ -232,13 +249,17 @@ def _mapped(q: Quantity, origin: list[int], offset: int) -> Quantity:
 def _find(segment: str) -> list[Quantity]:
     blocked = masks(segment)
     compounds = _compounds(segment, blocked)
-    taken = blocked + [Mask(q.start, q.end, "compound") for q in compounds]
+    masked = blocked + [Mask(q.start, q.end, "compound") for q in compounds]
+    # masks and compounds do not overlap (compounds skip masks): sorted, their ends ascend too
+    taken = sorted(masked, key=lambda b: b.start)
+    taken_ends = [b.end for b in taken]
     quantities = list(compounds)
     for m in _quantity_pattern().finditer(segment):
         if not (m["num"] or m["cn"] or m["cnpct"] or m["ratio"]):
             continue
         core = _core_span(m)
-        if any(b.start < core[1] and core[0] < b.end for b in taken):
+        first = bisect_right(taken_ends, core[0])  # the first span ending after the core starts
+        if first < len(taken) and taken[first].start < core[1]:
             continue
         q = _build(m, segment)
         if q is not None:

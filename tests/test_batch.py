@@ -295,17 +295,23 @@ def test_unchanged_corpus_rewrites_nothing(tmp_path: Path, monkeypatch: pytest.M
     assert again.processed == 0 and again.cached == first.processed
 
 
-@pytest.mark.parametrize("change", ["delete_output", "edit_output", "review", "district"])
-def test_any_change_since_the_last_write_rebuilds_the_outputs(tmp_path: Path, change: str) -> None:
+@pytest.mark.parametrize(
+    "change", ["delete_output", "edit_output", "review", "district", "writer_code"]
+)
+def test_any_change_since_the_last_write_rebuilds_the_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
     corpus, out = small_corpus(tmp_path / "c", n=2), tmp_path / "out"
     run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
-    tables = snapshot(out)
+    tables, stats_before = snapshot(out), file_stats(out)
     if change == "delete_output":
         (out / "findings.csv").unlink()
     elif change == "edit_output":
         (out / "report" / "index.html").write_text("edited", encoding="utf-8")
     elif change == "review":
         (out / "reviews.jsonl").write_text("", encoding="utf-8")
+    elif change == "writer_code":  # a new version of the workbook or report code
+        monkeypatch.setattr(batch.uptodate, "code_digest", lambda: "new writers")
     summary = run_corpus(
         corpus,
         out,
@@ -315,6 +321,7 @@ def test_any_change_since_the_last_write_rebuilds_the_outputs(tmp_path: Path, ch
         districts=["綦江区"] if change == "district" else None,
     )
     assert summary.processed == 0
+    assert file_stats(out)["documents.jsonl"] != stats_before["documents.jsonl"]  # rewritten
     if change == "district":
         assert summary.warnings and (out / "documents.jsonl").read_text(encoding="utf-8") == ""
     else:

@@ -2,7 +2,8 @@
 
 After a complete write the run records a digest of everything the outputs are built from (the
 version key, each file's name and hash, its cache entry as on disk, the crawl manifest's source
-info, the district filter, the review journal) and the size and mtime of every output file.
+info, the district filter, the review journal, the code of the writers) and the size and
+mtime of every output file.
 A later run whose inputs give the same digest and whose outputs are untouched has nothing to
 redo; any difference (a changed file, a new review, an output deleted or edited by hand) and
 the outputs are rebuilt as usual.
@@ -10,17 +11,20 @@ the outputs are rebuilt as usual.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import pipeline
 from pipeline.batch.cache import Cache, atomic_write
 from pipeline.batch.corpus import SourceFile, source_info
 from pipeline.review import journal_path
 
 MANIFEST = "outputs.json"
+CODE_SUFFIXES = frozenset({".py", ".toml", ".txt", ".css", ".js", ".html"})
 INTERNAL = frozenset({".cache", ".staging", ".lock"})
 
 
@@ -33,7 +37,7 @@ def inputs_digest(
     out_dir: Path,
 ) -> str:
     """One hash over what the outputs depend on; a stat per cache file, no entry is parsed."""
-    digest = hashlib.sha256(cache.version.encode() + b"\0")
+    digest = hashlib.sha256(cache.version.encode() + b"\0" + code_digest().encode())
     digest.update(json.dumps(sorted(districts or []), ensure_ascii=False).encode() + b"\0")
     for src in sources:
         info = source_info(src, by_path, by_sha)
@@ -43,6 +47,20 @@ def inputs_digest(
         )
     journal = journal_path(out_dir)
     digest.update(journal.read_bytes() if journal.is_file() else b"no journal")
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """Hash of the code and data that shape the outputs but not the cached results (the
+    writers, the report, the corpus checks, reviews): a new version rebuilds the outputs."""
+    root = Path(pipeline.__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for folder in ("pipeline", "outputs"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

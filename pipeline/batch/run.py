@@ -117,12 +117,13 @@ def run_corpus(
     by_path, by_sha = load_manifest(corpus_dir)
     unique = _unique(sources)
     summary.duplicates = len(sources) - len(unique)
+    if _skip_unchanged(cache, unique, by_path, by_sha, districts, out_dir, summary):
+        summary.cached = len(unique)  # every entry as at the last complete write: none parsed
+        summary.seconds = time.monotonic() - started
+        return summary
     done = _load_cached(cache, unique)
     todo = [s for s in unique if s.sha256 not in done]
     summary.processed, summary.cached = len(todo), len(unique) - len(todo)
-    if not todo and _skip_unchanged(cache, unique, by_path, by_sha, districts, out_dir, summary):
-        summary.seconds = time.monotonic() - started
-        return summary
 
     transient: dict[str, tuple[dict, str]] = {}
     counts: Counter = Counter()
@@ -186,7 +187,8 @@ def _skip_unchanged(
     out_dir: Path,
     summary: RunSummary,
 ) -> bool:
-    """With nothing to audit and outputs already those of these inputs, write nothing."""
+    """Outputs already those of these inputs, written when every file had its cache entry
+    (the digest holds each entry's size and mtime): nothing to audit, nothing to write."""
     digest = inputs_digest(cache, unique, by_path, by_sha, districts, out_dir)
     recorded = unchanged(cache, digest, out_dir)
     if recorded is None:

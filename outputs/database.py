@@ -117,10 +117,10 @@ REVIEW_KEYS = ("id", "review", "review_note", "reviewer", "reviewed_at")
 
 
 def write_database(
-    results: list[dict], path: Path, version: str = "", reviews: Iterable[Decision] = ()
+    results: Iterable[dict], path: Path, version: str = "", reviews: Iterable[Decision] = ()
 ) -> Path:
     """Create `path` fresh (any old file is replaced) and load every result and the review
-    decisions in force into it."""
+    decisions in force into it, one document at a time (the results may be a stream)."""
     path = Path(path)
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path)
@@ -139,9 +139,10 @@ def write_database(
     return path
 
 
-def _load(con: sqlite3.Connection, results: list[dict], version: str) -> None:
-    n_findings = 0
+def _load(con: sqlite3.Connection, results: Iterable[dict], version: str) -> None:
+    n_documents = n_findings = 0
     for result in results:
+        n_documents += 1
         con.execute(
             "INSERT INTO documents VALUES (" + ",".join("?" * 18) + ")", _document_row(result)
         )
@@ -162,7 +163,7 @@ def _load(con: sqlite3.Connection, results: list[dict], version: str) -> None:
         n_findings += len(findings)
     con.execute(
         "INSERT INTO runs (version_key, finished_at, documents, findings) VALUES (?,?,?,?)",
-        (version, datetime.now(UTC).isoformat(timespec="seconds"), len(results), n_findings),
+        (version, datetime.now(UTC).isoformat(timespec="seconds"), n_documents, n_findings),
     )
 
 

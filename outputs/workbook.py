@@ -265,7 +265,7 @@ def _schools_cell(cell: Cell, indicator: dict) -> None:
     """Schools meeting / evaluated, red when not all meet."""
     total, meeting = indicator.get("schools_total"), indicator.get("schools_meeting")
     cell.value = f"{'' if meeting is None else meeting}/{total}"
-    if meeting is not None and meeting < total:
+    if meeting is not None and total is not None and meeting < total:
         cell.fill = RED
 
 

@@ -263,6 +263,72 @@ def test_warm_run_trusts_size_and_mtime_instead_of_rehashing(
     assert run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only).processed == 0
 
 
+def file_stats(out: Path) -> dict[str, tuple[int, int]]:
+    """Every file of OUT_DIR (the lock aside) with its size and mtime."""
+    return {
+        p.relative_to(out).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in out.rglob("*")
+        if p.is_file() and p.name != ".lock"
+    }
+
+
+def test_unchanged_corpus_rewrites_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus, out = small_corpus(tmp_path / "c", n=2), tmp_path / "out"
+    an_hour_ago = time.time() - 3600
+    for path in discover(corpus):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    first = run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
+    before = file_stats(out)
+
+    def no_writing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("outputs were rebuilt")
+
+    monkeypatch.setattr(batch.run, "write_outputs", no_writing)
+    again = run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
+    assert file_stats(out) == before
+    assert (again.documents, again.by_status, again.by_severity, again.outputs) == (
+        first.documents,
+        first.by_status,
+        first.by_severity,
+        first.outputs,
+    )
+    assert again.processed == 0 and again.cached == first.processed
+
+
+@pytest.mark.parametrize(
+    "change", ["delete_output", "edit_output", "review", "district", "writer_code"]
+)
+def test_any_change_since_the_last_write_rebuilds_the_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    corpus, out = small_corpus(tmp_path / "c", n=2), tmp_path / "out"
+    run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
+    tables, stats_before = snapshot(out), file_stats(out)
+    if change == "delete_output":
+        (out / "findings.csv").unlink()
+    elif change == "edit_output":
+        (out / "report" / "index.html").write_text("edited", encoding="utf-8")
+    elif change == "review":
+        (out / "reviews.jsonl").write_text("", encoding="utf-8")
+    elif change == "writer_code":  # a new version of the workbook or report code
+        monkeypatch.setattr(batch.uptodate, "code_digest", lambda: "new writers")
+    summary = run_corpus(
+        corpus,
+        out,
+        workers=1,
+        progress=False,
+        worker=ingest_only,
+        districts=["綦江区"] if change == "district" else None,
+    )
+    assert summary.processed == 0
+    assert file_stats(out)["documents.jsonl"] != stats_before["documents.jsonl"]  # rewritten
+    if change == "district":
+        assert summary.warnings and (out / "documents.jsonl").read_text(encoding="utf-8") == ""
+    else:
+        assert snapshot(out) == tables
+        assert (out / "report" / "index.html").read_text(encoding="utf-8") != "edited"
+
+
 def test_corpus_checks_and_report_hooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus, out = small_corpus(tmp_path / "c", n=2), tmp_path / "out"
     seen: dict = {}

@@ -417,3 +417,12 @@ def test_document_text_never_becomes_a_spreadsheet_formula(tmp_path):
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     assert any(c.value == hostile for c in cells)
+
+
+def test_schools_meeting_without_a_total_is_written(tmp_path: Path, results: list[dict]) -> None:
+    """A report can give the schools meeting a standard but not how many were evaluated."""
+    indicator = next(i for i in results[0]["indicators"] if i.get("schools_total"))
+    indicator["schools_total"] = None
+    wb = load_workbook(write_workbook(results, tmp_path / "comparison.xlsx"))
+    cells = [c.value for row in wb.worksheets[0].iter_rows() for c in row]
+    assert f"{indicator['schools_meeting']}/None" in cells

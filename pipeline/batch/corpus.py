@@ -95,6 +95,10 @@ def hash_sources(corpus_dir: Path, paths: list[Path], index_path: Path) -> list[
             sources.append(SourceFile(path, rel, sha, readable=False))
             continue
         sources.append(SourceFile(path, rel, sha))
+    if (
+        files == known_files
+    ):  # nothing changed: the index stays as it is (a warm run writes nothing)
+        return sources
     index_path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(index_path, json.dumps({"written_ns": time.time_ns(), "files": files}))
     return sources

@@ -27,6 +27,7 @@ from tqdm import tqdm
 from pipeline.batch.cache import HASH_INDEX, Cache, CachedTexts, cache_version
 from pipeline.batch.corpus import SourceFile, discover, hash_sources, load_manifest, source_info
 from pipeline.batch.lock import RunError, holding_out_dir_lock
+from pipeline.batch.uptodate import inputs_digest, record, summary_record, unchanged
 from pipeline.batch.workers import (
     DEFAULT_TIMEOUT,
     Worker,
@@ -116,6 +117,10 @@ def run_corpus(
     by_path, by_sha = load_manifest(corpus_dir)
     unique = _unique(sources)
     summary.duplicates = len(sources) - len(unique)
+    if _skip_unchanged(cache, unique, by_path, by_sha, districts, out_dir, summary):
+        summary.cached = len(unique)  # every entry as at the last complete write: none parsed
+        summary.seconds = time.monotonic() - started
+        return summary
     done = _load_cached(cache, unique)
     todo = [s for s in unique if s.sha256 not in done]
     summary.processed, summary.cached = len(todo), len(unique) - len(todo)
@@ -155,17 +160,55 @@ def run_corpus(
     results, texts = _assemble(unique, cache, done, transient, by_path, by_sha)
     if districts:
         results = select_districts(results, districts, summary.warnings)
+    expected_warnings = len(summary.warnings)
     _add_corpus_findings(results, summary.warnings)
     for result in results:
         assign_ids(result)
     reviews = apply_reviews(results, load_decisions(out_dir))
+    digest = inputs_digest(cache, unique, by_path, by_sha, districts, out_dir)
     summary.outputs = write_outputs(results, texts, out_dir, version, summary.warnings, reviews)
     cache.prune()
     summary.documents = len(results)
     summary.by_status = Counter(r["status"] for r in results)
     summary.by_severity = Counter(f["severity"] for r in results for f in r["findings"])
+    if not transient and len(summary.warnings) == expected_warnings:  # a complete write
+        with disk_errors(out_dir):
+            record(cache, digest, out_dir, _summary_record(summary))
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _skip_unchanged(
+    cache: Cache,
+    unique: list[SourceFile],
+    by_path: Mapping,
+    by_sha: Mapping,
+    districts: list[str] | None,
+    out_dir: Path,
+    summary: RunSummary,
+) -> bool:
+    """Outputs already those of these inputs, written when every file had its cache entry
+    (the digest holds each entry's size and mtime): nothing to audit, nothing to write."""
+    digest = inputs_digest(cache, unique, by_path, by_sha, districts, out_dir)
+    recorded = unchanged(cache, digest, out_dir)
+    if recorded is None:
+        return False
+    summary.documents = recorded["documents"]
+    summary.by_status = Counter(recorded["by_status"])
+    summary.by_severity = Counter(recorded["by_severity"])
+    summary.outputs = [Path(p) for p in recorded["outputs"]]
+    summary.warnings += recorded["warnings"]
+    return True
+
+
+def _summary_record(summary: RunSummary) -> dict:
+    return summary_record(
+        summary.documents,
+        summary.by_status,
+        summary.by_severity,
+        summary.outputs,
+        summary.warnings,
+    )
 
 
 def _unique(sources: list[SourceFile]) -> list[SourceFile]:

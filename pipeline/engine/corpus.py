@@ -9,6 +9,7 @@ document is ambiguous there and is skipped; values that are roundings of each ot
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from pipeline.engine.arithmetic import roundings
@@ -19,21 +20,53 @@ from pipeline.extract.quantities import Quantity
 _LEVELS = {"primary": "小学", "junior": "初中", "all": "全部学段"}
 
 
-def check_corpus(results: list[dict]) -> list[dict]:
+def check_corpus(results: Iterable[dict]) -> list[dict]:
     """Findings (rule corpus_mismatch) for every pair of documents that disagree."""
-    by_district: dict[str, list[dict]] = defaultdict(list)
+    index = CorpusIndex()
     for result in results:
+        index.add(result)
+    return index.findings()
+
+
+class CorpusIndex:
+    """Each document's comparable statements filed under (district, key), one document at a time.
+
+    Only documents sharing a key are ever compared, and only the small statements are kept, so
+    a batch can feed its documents as they stream past instead of holding them all.
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple, list[tuple[dict, dict]]] = defaultdict(list)
+
+    def add(self, result: dict) -> None:
         district = (result.get("meta") or {}).get("district")
-        if district and result.get("status", "ok") == "ok":
-            by_district[district].append(result)
-    findings: list[dict] = []
-    for district, docs in by_district.items():
-        if len(docs) < 2:
-            continue
-        statements = [_statements(doc) for doc in docs]
-        for i in range(len(docs)):
-            for j in range(i + 1, len(docs)):
-                findings += _compare(district, docs[i], statements[i], docs[j], statements[j])
+        if not district or result.get("status", "ok") != "ok":
+            return
+        doc = {"doc_id": result.get("doc_id"), "path": result.get("path")}
+        for key, statement in _statements(result).items():
+            self._by_key[(district, key)].append((doc, statement))
+
+    def findings(self) -> list[dict]:
+        findings: list[dict] = []
+        for (district, _key), entries in self._by_key.items():
+            by_value: dict[Decimal, list[tuple[dict, dict]]] = defaultdict(list)
+            for entry in entries:
+                by_value[_norm(entry[1]["value"])].append(entry)
+            values = list(by_value)
+            for i, x in enumerate(values):
+                for y in values[i + 1 :]:
+                    if not _agree(by_value[x][0][1]["value"], by_value[y][0][1]["value"]):
+                        findings += _pairs(district, by_value[x], by_value[y])
+        return findings
+
+
+def _pairs(district: str, xs: list[tuple[dict, dict]], ys: list[tuple[dict, dict]]) -> list[dict]:
+    """Both findings of every pair of documents, one from each group of values."""
+    findings = []
+    for a, x in xs:
+        for b, y in ys:
+            findings.append(_finding(district, a, x, b, y))
+            findings.append(_finding(district, b, y, a, x))
     return findings
 
 
@@ -103,17 +136,6 @@ def _quantity(fig: dict, value: Decimal) -> Quantity:
         fig.get("unit") or "",
         fig.get("qualifier"),
     )
-
-
-def _compare(district: str, a: dict, sa: dict, b: dict, sb: dict) -> list[dict]:
-    findings = []
-    for key in sa.keys() & sb.keys():
-        x, y = sa[key], sb[key]
-        if _agree(x["value"], y["value"]):
-            continue
-        findings.append(_finding(district, a, x, b, y))
-        findings.append(_finding(district, b, y, a, x))
-    return findings
 
 
 def _finding(district: str, doc: dict, mine: dict, other_doc: dict, other: dict) -> dict:

@@ -21,7 +21,7 @@ _LEVELS = {"primary": "小学", "junior": "初中", "all": "全部学段"}
 
 
 def check_corpus(results: Iterable[dict]) -> list[dict]:
-    """Findings (rule corpus_mismatch) for every pair of documents that disagree."""
+    """Findings (rule corpus_mismatch): each document whose value others of its district contradict."""
     index = CorpusIndex()
     for result in results:
         index.add(result)
@@ -47,27 +47,24 @@ class CorpusIndex:
             self._by_key[(district, key)].append((doc, statement))
 
     def findings(self) -> list[dict]:
+        """One finding per document and key, naming the documents that disagree with it: the
+        output grows with the documents, not with the pairs of them."""
         findings: list[dict] = []
         for (district, _key), entries in self._by_key.items():
             by_value: dict[Decimal, list[tuple[dict, dict]]] = defaultdict(list)
             for entry in entries:
                 by_value[_norm(entry[1]["value"])].append(entry)
-            values = list(by_value)
-            for i, x in enumerate(values):
-                for y in values[i + 1 :]:
-                    if not _agree(by_value[x][0][1]["value"], by_value[y][0][1]["value"]):
-                        findings += _pairs(district, by_value[x], by_value[y])
+            for value, group in by_value.items():
+                mine = group[0][1]["value"]
+                others = [
+                    entry
+                    for other, members in by_value.items()
+                    if other != value and not _agree(mine, members[0][1]["value"])
+                    for entry in members
+                ]
+                if others:
+                    findings += [_finding(district, doc, stated, others) for doc, stated in group]
         return findings
-
-
-def _pairs(district: str, xs: list[tuple[dict, dict]], ys: list[tuple[dict, dict]]) -> list[dict]:
-    """Both findings of every pair of documents, one from each group of values."""
-    findings = []
-    for a, x in xs:
-        for b, y in ys:
-            findings.append(_finding(district, a, x, b, y))
-            findings.append(_finding(district, b, y, a, x))
-    return findings
 
 
 def _statements(doc: dict) -> dict[tuple, dict]:
@@ -138,8 +135,17 @@ def _quantity(fig: dict, value: Decimal) -> Quantity:
     )
 
 
-def _finding(district: str, doc: dict, mine: dict, other_doc: dict, other: dict) -> dict:
+# How many disagreeing documents a finding names; the count says how many there are in all.
+NAMED_OTHERS = 3
+
+
+def _finding(district: str, doc: dict, mine: dict, others: list[tuple[dict, dict]]) -> dict:
     unit = mine["unit"]
+    paths = "、".join(str(d.get("path")) for d, _ in others[:NAMED_OTHERS])
+    if len(others) > NAMED_OTHERS:
+        paths += f"等{len(others)}份文件"
+    values = list(dict.fromkeys(f"{_show(o['value'])}{o['unit']}" for _, o in others))
+    first_doc, first = others[0]
     return {
         "doc_id": doc.get("doc_id"),
         "rule": "corpus_mismatch",
@@ -151,14 +157,15 @@ def _finding(district: str, doc: dict, mine: dict, other_doc: dict, other: dict)
             level=_LEVELS.get(mine["level"] or "all", mine["level"]),
             year=f"{mine['year']}年",
             value=f"{_show(mine['value'])}{unit}",
-            other_path=other_doc.get("path"),
-            other_value=f"{_show(other['value'])}{other['unit']}",
+            other_path=paths,
+            other_value="、".join(values),
         ),
-        "formula": f"{_show(mine['value'])}{unit} ≠ {_show(other['value'])}{other['unit']}",
+        "formula": f"{_show(mine['value'])}{unit} ≠ {'、'.join(values)}",
         "reported": _number(mine["value"]),
-        "expected": _number(other["value"]),
+        "expected": _number(first["value"]),
         "evidence": mine["evidence"],
-        "other_doc_id": other_doc.get("doc_id"),
+        "other_doc_id": first_doc.get("doc_id"),
+        "other_count": len(others),
     }
 
 

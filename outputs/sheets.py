@@ -48,6 +48,10 @@ def finding_order(result: dict, index: int) -> tuple:
     )
 
 
+# Excel holds 1,048,576 rows; the header, the rows and one closing note must fit.
+MAX_FINDING_ROWS = 1_048_576 - 2
+
+
 def findings_sheet(ws: Worksheet, results: list[dict], rule_rows: dict[str, int]) -> None:
     """Every finding, one per row: by district and year, then severity, then place in the text.
 
@@ -55,10 +59,13 @@ def findings_sheet(ws: Worksheet, results: list[dict], rule_rows: dict[str, int]
     """
     header(ws, FINDING_HEADERS)
     row = 2
+    total = sum(len(r.get("findings") or []) for r in results)
     for result in results:
         meta = result.get("meta") or {}
         findings = result.get("findings") or []
         for i in sorted(range(len(findings)), key=lambda k: finding_order(result, k)):
+            if row > MAX_FINDING_ROWS + 1:
+                break
             finding = findings[i]
             rule = str(finding.get("rule"))
             review = finding.get("review") or "open"
@@ -100,6 +107,12 @@ def findings_sheet(ws: Worksheet, results: list[dict], rule_rows: dict[str, int]
             if review == "confirmed":
                 ws.cell(row, 6).fill = RED
             row += 1
+    if total > MAX_FINDING_ROWS:
+        ws.cell(
+            row,
+            9,
+            f"共{total}条，此表只列前{MAX_FINDING_ROWS}条（Excel行数上限），完整清单见 findings.csv 与 audit.sqlite。",
+        )
     finish(ws, FINDING_HEADERS, freeze="C2", widths={3: 24, 7: 30, 9: 50, 10: 36, 13: 60, 16: 40})
 
 

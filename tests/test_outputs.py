@@ -426,3 +426,23 @@ def test_schools_meeting_without_a_total_is_written(tmp_path: Path, results: lis
     wb = load_workbook(write_workbook(results, tmp_path / "comparison.xlsx"))
     cells = [c.value for row in wb.worksheets[0].iter_rows() for c in row]
     assert f"{indicator['schools_meeting']}/None" in cells
+
+
+def test_findings_beyond_excel_rows_are_cut_with_a_note(monkeypatch) -> None:
+    from openpyxl import Workbook
+
+    from outputs import sheets
+
+    monkeypatch.setattr(sheets, "MAX_FINDING_ROWS", 3)
+    result = {
+        "doc_id": "d1",
+        "path": "d1.txt",
+        "meta": {"district": "甲区"},
+        "findings": [
+            {"rule": "sum_mismatch", "severity": "error", "message": f"m{i}"} for i in range(5)
+        ],
+    }
+    ws = Workbook().active
+    sheets.findings_sheet(ws, [result], {})
+    assert ws.max_row == 5  # header, three findings, the note
+    assert "共5条" in ws.cell(5, 9).value

@@ -34,3 +34,13 @@ class Extraction:
     status: Status = "ok"
     error: str | None = None
     encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """What one PDF may cost (here, not in `pdf`, so limits import no PDF library)."""
+
+    max_pages: int = 400
+    max_seconds: float = 120.0
+    # pages with at least this many path objects are checked for ruled tables
+    table_min_paths: int = 8

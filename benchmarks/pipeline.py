@@ -47,13 +47,18 @@ STAGES: dict[str, list[tuple[str, str]]] = {
 }
 AUDIT_STAGES = ["ingest", "normalise", "metadata", "mentions", "indicators", "engine", "contract"]
 # The child that stands for `edu-audit …`: the same entry point, plus its own peak RSS and its
-# workers' (RUSAGE_CHILDREN: the largest waited-for worker) written to argv[1].
-CHILD = """import json, resource, sys
+# workers' written to argv[1]. The parent's is VmHWM, not ru_maxrss: Linux carries ru_maxrss
+# across exec, so it would report this benchmark's own size. Workers are forked by the child,
+# so RUSAGE_CHILDREN is the largest worker's peak.
+CHILD = """import json, re, resource, sys
 from pipeline.cli import main
 code = main(sys.argv[2:])
-kb = lambda who: resource.getrusage(who).ru_maxrss
+status = open("/proc/self/status").read()
+hwm = re.search(r"VmHWM:\\s*(\\d+)", status)
+parent = int(hwm.group(1)) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 with open(sys.argv[1], "w") as fh:
-    json.dump({"parent_kb": kb(resource.RUSAGE_SELF), "worker_kb": kb(resource.RUSAGE_CHILDREN)}, fh)
+    json.dump({"parent_kb": parent, "worker_kb": workers}, fh)
 sys.exit(code)
 """
 ENTRY = "import sys; from pipeline.cli import main; sys.exit(main())"

@@ -9,19 +9,21 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from docx import Document as open_docx
-from docx.oxml.ns import qn
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from extractors.boilerplate import is_boilerplate
-from extractors.model import Extraction, RawBlock
+from extractors.model import Extraction, RawBlock, table_block
 
 CONVERT_SECONDS = 120
 
 
 def extract_docx(data: bytes) -> Extraction:
+    # python-docx costs 50 ms to import: only a batch with a DOCX in it pays for it.
+    from docx import Document as open_docx
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
     try:
         doc = open_docx(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -51,13 +53,6 @@ def extract_docx(data: bytes) -> Extraction:
     props = doc.core_properties
     meta = {"title": props.title} if props.title else {}
     return Extraction(blocks=blocks, site_meta=meta)
-
-
-def table_block(rows: list[list[str]], page: int | None = None) -> RawBlock:
-    """A table as cells plus a text rendering: one line per row, cells split by ' | '."""
-    clean = [[" ".join((c or "").split()) for c in row] for row in rows]
-    text = "\n".join(" | ".join(row) for row in clean)
-    return RawBlock("table", text, page=page, cells=clean)
 
 
 def extract_legacy_word(data: bytes, suffix: str) -> Extraction:

@@ -7,6 +7,8 @@ declared charset is only a hint that wins when the bytes agree with it.
 from __future__ import annotations
 
 import codecs
+import re
+from functools import cache
 
 import regex
 from charset_normalizer import from_bytes
@@ -95,9 +97,37 @@ def _mostly_cjk_text(text: str) -> bool:
     sample = text[:20_000]
     if not sample:
         return True
-    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
-    printable = sum(1 for ch in sample if ch.isprintable() or ch in "\r\n\t")
+    cjk = len(_NOT_CJK.sub("", sample))
+    printable = len(sample) - _unprintable_count(sample)
     return printable / len(sample) > 0.97 and cjk / len(sample) > 0.05
+
+
+# stdlib re: counting over a class of ranges is far faster than a loop over characters
+_NOT_CJK = re.compile("[^\u4e00-\u9fff]+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _printable(ch: str) -> bool:
+    return ch.isprintable() or ch in "\r\n\t"
+
+
+@cache
+def _bmp_unprintable() -> re.Pattern:
+    """The BMP characters `_printable` refuses, as one class of ranges (built once)."""
+    points = [cp for cp in range(0x10000) if not _printable(chr(cp))]
+    ranges, start = [], points[0]
+    for prev, cp in zip(points, points[1:] + [-1], strict=True):
+        if cp != prev + 1:
+            ranges.append(f"\\u{start:04x}-\\u{prev:04x}" if prev > start else f"\\u{start:04x}")
+            start = cp
+    return re.compile("[" + "".join(ranges) + "]")
+
+
+def _unprintable_count(text: str) -> int:
+    """How many characters of `text` `_printable` refuses, without a Python loop over them."""
+    astral = _ASTRAL.findall(text)
+    bmp = len(text) - len(_bmp_unprintable().sub("", text))
+    return bmp + sum(not _printable(ch) for ch in astral)
 
 
 _NON_ASCII_RUN = regex.compile(rb"[\x80-\xff]+")

@@ -24,6 +24,13 @@ class RawBlock:
     cells: list[list[str]] | None = None
 
 
+def table_block(rows: list[list[str]], page: int | None = None) -> RawBlock:
+    """A table as cells plus a text rendering: one line per row, cells split by ' | '."""
+    clean = [[" ".join((c or "").split()) for c in row] for row in rows]
+    text = "\n".join(" | ".join(row) for row in clean)
+    return RawBlock("table", text, page=page, cells=clean)
+
+
 @dataclass
 class Extraction:
     """What a format extractor returns: blocks in reading order plus page facts."""
@@ -44,3 +51,12 @@ class PdfLimits:
     max_seconds: float = 120.0
     # pages with at least this many path objects are checked for ruled tables
     table_min_paths: int = 8
+
+
+@dataclass
+class PageRead:
+    """What an HTML reader found on a page, before boilerplate lines are dropped."""
+
+    blocks: list[RawBlock]
+    site_meta: dict[str, str]
+    title: str | None

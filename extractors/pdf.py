@@ -12,13 +12,11 @@ import io
 import logging
 import time
 
-import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import regex
 
-from extractors.docx import table_block
-from extractors.model import Extraction, PdfLimits, RawBlock
+from extractors.model import Extraction, PdfLimits, RawBlock, table_block
 
 # pdfminer logs every odd font descriptor; statuses and messages say what matters.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -32,6 +30,8 @@ _PAGE_NUMBER = regex.compile(
     r"^\s*(?:[-—–]\s*)?\d{1,4}(?:\s*[-—–])?\s*$|^\s*第\s*\d+\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?\s*$"
 )
 _CID = regex.compile(r"\(cid:\d+\)")
+_WHITESPACE = regex.compile(r"\s")
+_UNREADABLE = regex.compile(r"[\p{Co}\ufffd]")
 _OCR_COVER = 0.85
 
 
@@ -82,7 +82,7 @@ def _extract(pdf: pdfium.PdfDocument, data: bytes, limits: PdfLimits) -> Extract
                 scanned_pages.append(index + 1)
             tables: list[RawBlock] = []
             if paths >= limits.table_min_paths:
-                plumber = plumber or pdfplumber.open(io.BytesIO(data))
+                plumber = plumber or _open_plumber(data)
                 tables, text = _tables_and_outside_text(plumber.pages[index], index + 1, text)
             blocks.extend(_reflow(text, index + 1))
             blocks.extend(tables)
@@ -104,6 +104,13 @@ def _extract(pdf: pdfium.PdfDocument, data: bytes, limits: PdfLimits) -> Extract
     if notes and result.status == "ok":
         result.error = "；".join(notes)
     return result
+
+
+def _open_plumber(data: bytes):
+    """pdfplumber (with pdfminer) costs 60 ms to import: only a PDF with ruled tables pays it."""
+    import pdfplumber
+
+    return pdfplumber.open(io.BytesIO(data))
 
 
 def _page_facts(page: pdfium.PdfPage) -> tuple[str, int, float]:
@@ -204,9 +211,9 @@ def _judge(result: Extraction, scanned_pages: list[int], read: list[int]) -> Non
     """Decide the status from what the pages read gave."""
     pages_read = len(read)
     text = "".join(b.text for b in result.blocks)
-    chars = len(regex.sub(r"\s", "", text))
+    chars = len(_WHITESPACE.sub("", text))
     cid = len(_CID.findall(text))
-    garbage = len(regex.findall(r"[\p{Co}\ufffd]", text))
+    garbage = len(_UNREADABLE.findall(text))
     if pages_read and len(scanned_pages) * 2 >= pages_read:
         result.status = "needs_ocr"
         where = f"（共{result.page_count}页，{page_list(scanned_pages)}是图片）"

@@ -40,6 +40,8 @@ _PAIR = regex.compile(
     rf"[\[【]?\s*(?P<label>{_LABEL})\s*[\]】]?\s*[:：]?\s*(?P<value>.*?)"
     rf"(?=\s*[\[【]?\s*(?:{_LABEL})\s*[\]】]?\s*[:：]|\s*[\[【]\s*(?:{_LABEL})|$)"
 )
+_LABEL_START = regex.compile(rf"[\[【]?\s*(?:{_LABEL})\s*[\]】]?\s*(?:[:：]|$|\s)")
+_SPACES = regex.compile(r"\s+")
 _DATE = regex.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 
 
@@ -59,7 +61,7 @@ def parse_pairs(text: str) -> dict[str, str]:
             continue
         pending = None
         for m in matches:
-            label = regex.sub(r"\s+", "", m["label"])
+            label = _SPACES.sub("", m["label"])
             key, value = LABELS[label], m["value"].strip(" []【】:：")
             if value:
                 found.setdefault(key, value)
@@ -69,7 +71,7 @@ def parse_pairs(text: str) -> dict[str, str]:
 
 
 def _starts_with_label(line: str) -> bool:
-    return regex.match(rf"[\[【]?\s*(?:{_LABEL})\s*[\]】]?\s*(?:[:：]|$|\s)", line) is not None
+    return _LABEL_START.match(line) is not None
 
 
 def iso_date(value: str | None) -> str | None:

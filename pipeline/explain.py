@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from pipeline.document import Document, Span
-from pipeline.engine import check_document
+from pipeline.engine import every_finding, once_per_statement
 from pipeline.engine.families import relations_in
 from pipeline.engine.findings import q_text
 from pipeline.engine.reading import Relation, Statement, statements
@@ -65,9 +65,15 @@ def explain_sentence(doc: Document, extracted: Extracted, number: int) -> str:
     refusals = [r for stmt in stmts for r in stmt.refusals]
     lines += ["", "未建立的候选关系（refusals）："]
     lines += [f"  {r.reader} @{r.pos}：{r.reason}" for r in refusals] or ["  （无）"]
-    findings = [f for f in check_document(doc, extracted) if _overlaps(f, span)]
+    found = every_finding(doc, extracted)
+    kept = {id(f) for f in once_per_statement(doc, found)}
+    every = [f for f in found if _overlaps(f, span)]
     lines += ["", "发现（findings）："]
-    lines += [f"  {f.rule} {f.severity}：{f.formula}" for f in findings] or ["  （无）"]
+    lines += [
+        f"  {f.rule} {f.severity}：{f.formula}"
+        + ("" if id(f) in kept else "（同一陈述在后文重复出现，只在最后一处报告）")
+        for f in every
+    ] or ["  （无）"]
     return "\n".join(lines)
 
 

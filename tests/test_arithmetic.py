@@ -35,15 +35,15 @@ def share(part: int, whole: int) -> Range:
     [
         (337, 379, "88.9", 1, "ok"),  # 88.918
         (835, 1400, "59.6", 1, "ok"),  # 59.643
-        (94, 194, "48.4", 1, "ok"),  # 48.454: truncation
+        (94, 194, "48.4", 1, "last_digit"),  # 48.454: only truncation gives it
         (94, 194, "48.5", 1, "ok"),  # half-up
         (41, 194, "21.2", 1, "last_digit"),  # 21.134: only by rounding up
         (41, 194, "21.0", 1, "last_digit"),
         (41, 194, "21.3", 1, "beyond"),
-        (103, 346, "29", 0, "ok"),  # 29.77 truncated
+        (103, 346, "29", 0, "last_digit"),  # 29.77: only truncation gives it
         (6, 26, "23", 0, "ok"),
         (1, 8, "12.5", 1, "ok"),
-        (1, 8, "12", 0, "ok"),  # half-even and truncation both give 12
+        (1, 8, "12", 0, "ok"),  # half-even gives 12
         (20, 23, "100", 0, "beyond"),  # 86.96%
     ],
 )
@@ -55,7 +55,7 @@ def test_percent_classification(
 
 def test_roundings_of_a_true_value() -> None:
     assert roundings(D("21.134"), 1) == {D("21.1")}
-    assert roundings(D("48.454"), 1) == {D("48.5"), D("48.4")}
+    assert roundings(D("48.454"), 1) == {D("48.5")}
     assert roundings(D("12.5"), 0) == {D("13"), D("12")}
 
 
@@ -112,18 +112,18 @@ def _share_findings(text: str) -> list[tuple[str, str]]:
 
 
 def test_the_rounding_section_of_rules_toml_decides_the_verdict(monkeypatch) -> None:
-    """7 / 9 = 77.78%: "77.7%" is a truncation, consistent while truncation is accepted and a
-    last-digit warning once the [rounding] section accepts only half-up."""
+    """7 / 9 = 77.78%: "77.7%" is a truncation, a last-digit warning while only half-up and
+    half-even are accepted, and consistent once the [rounding] section accepts truncation."""
     from pipeline.engine.arithmetic import rounding_policy
     from pipeline.engine.rules import rules_data
 
     text = "全区参评学校9所，其中达标学校7所，占比77.7%。"
-    assert _share_findings(text) == []
-    monkeypatch.setitem(rules_data()["rounding"], "accepted", ["half_up"])
+    assert _share_findings(text) == [("percent_mismatch", "warning")]
+    monkeypatch.setitem(rules_data()["rounding"], "accepted", ["half_up", "half_even", "down"])
     rounding_policy.cache_clear()
     try:
-        assert _share_findings(text) == [("percent_mismatch", "warning")]
+        assert _share_findings(text) == []
     finally:
         monkeypatch.undo()
         rounding_policy.cache_clear()
-    assert _share_findings(text) == []
+    assert _share_findings(text) == [("percent_mismatch", "warning")]

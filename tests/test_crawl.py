@@ -309,7 +309,10 @@ def test_rate_limit_per_host_holds(tmp_path: Path) -> None:
     times = [h.at for h in site.hits]
     assert len(times) == 6  # robots.txt, the list, 4 reports
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= 0.5 - 0.02, gaps
+    # arrival times carry the server thread's jitter on a loaded machine: each gap near 0.5 s,
+    # and the whole run no shorter than five intervals
+    assert min(gaps) >= 0.4, gaps
+    assert times[-1] - times[0] >= 5 * 0.5 - 0.05, gaps
 
 
 # --- resume -----------------------------------------------------------------------------

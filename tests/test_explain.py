@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.cli import main
+from pipeline.explain import explain_path
 
 TEXT = "全区义务教育学校48所，其中小学31所、初中15所、特殊教育学校1所。\n全区毛入学率为103.2%。\n"
 
@@ -35,3 +36,12 @@ def test_explain_without_a_sentence_lists_the_sentences_with_numbers(tmp_path, c
     assert [line.split()[0] for line in lines[1:]] == ["1", "2"]
     assert main(["explain", str(path), "--sentence", "9"]) == 0
     assert "超出范围" in capsys.readouterr().out
+
+
+def test_a_repeated_statement_shows_where_its_finding_is_reported(tmp_path) -> None:
+    sentence = "全省共有专任教师6.62万人，比上年增加0.38万人，增长6.11%"
+    path = tmp_path / "repeat.txt"
+    path.write_text(f"{sentence}，今天我们就来聊一聊。\n\n{sentence}。\n", "utf-8")
+    first, last = explain_path(str(path), sentence=1), explain_path(str(path), sentence=2)
+    assert "只在最后一处报告" in first and "growth_mismatch" in first
+    assert "growth_mismatch" in last and "只在最后一处报告" not in last

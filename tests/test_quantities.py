@@ -103,3 +103,35 @@ def test_spans_point_at_the_number():
     text = "全区共有学校26所，满意度为88.9%。"
     quantities = find_quantities(text)
     assert [text[q.start : q.end] for q in quantities] == ["26所", "88.9%"]
+
+
+def test_pinyin_glosses_inside_a_unit_are_read_around() -> None:
+    text = "投入1600余萬(wàn)元，新征學(xué)校用地125.4畝"
+    first, second = find_quantities(text)
+    assert (first.value, first.unit, first.qualifier) == (Decimal(1600), "万元", "余")
+    assert text[first.start : first.end] == "1600余萬(wàn)元"
+    assert (second.value, text[second.start : second.end]) == (Decimal("125.4"), "125.4畝")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "decimals"),
+    [
+        ("面积一百一十一万一千一百一十一平方米", "1111111", "平方米", 0),
+        ("共有学生1万600人", "10600", "人", 0),
+        ("投入100万三千元", "1003000", "元", 0),
+        ("单价123元1角1分", "123.11", "元", 2),
+        ("合计人民币壹仟玖佰圆整", "1900", "元", 0),
+        ("全县辖12镇", "12", "镇", 0),
+    ],
+)
+def test_mixed_numeral_forms_are_one_quantity(
+    text: str, value: str, unit: str, decimals: int
+) -> None:
+    (q,) = find_quantities(text)
+    assert (q.value, q.unit, q.decimals) == (Decimal(value), unit, decimals)
+    assert text[q.start : q.end] in text and q.end == len(text)
+
+
+def test_plain_yuan_amounts_stay_with_the_main_reader() -> None:
+    (q,) = find_quantities("每生每年补助1000元，")
+    assert (q.value, q.unit, q.raw) == (Decimal(1000), "元", "1000")

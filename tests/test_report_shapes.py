@@ -143,3 +143,80 @@ def test_traditional_characters_and_glosses_are_read_like_simplified_ones() -> N
     assert [(f["rule"], f["reported"]) for f in notes] == [("funding_decrease", -6.59)]
     wrong = text.replace("減少6.59%", "減少5.59%")
     assert [f["rule"] for f in findings(wrong)] == ["growth_mismatch"]
+
+
+# --- rounding judged on the stated figures --------------------------------------------------
+
+
+def test_a_share_that_only_truncation_gives_is_a_last_digit_warning() -> None:
+    # 205 / 617 = 33.2253%: half-up gives 33.23, only truncation 33.22
+    assert findings("全校教师617人，其中骨干教师205人，占教师总数的33.23%。") == []
+    (finding,) = findings("全校教师617人，其中骨干教师205人，占教师总数的33.22%。")
+    assert (finding["severity"], finding["reported"]) == ("warning", 33.22)
+    assert "205 / 617" in finding["formula"]
+
+
+def test_a_share_that_only_the_rounding_of_its_inputs_explains_is_a_warning() -> None:
+    # 12.35万 / 25.07万 = 49.262%; 49.25 is reachable only from unrounded head counts
+    text = (
+        "全省特殊教育在校生25.07万人。\n其中，随班就读在校生12.35万人，占特殊教育在校生的比例{}%。"
+    )
+    assert findings(text.format("49.26")) == []
+    (finding,) = findings(text.format("49.25"))
+    assert (finding["severity"], finding["reported"]) == ("warning", 49.25)
+
+
+def test_a_statement_printed_twice_gives_one_finding_at_the_body_copy() -> None:
+    sentence = "全省共有专任教师6.62万人，比上年增加0.38万人，增长6.11%"
+    text = f"{sentence}，今天我们就来聊一聊。\n\n{sentence}。\n"
+    (finding,) = findings(text)
+    assert finding["evidence"]["start"] > len(sentence)
+
+
+# --- figures in tables written as text ------------------------------------------------------
+
+
+def figure_values(text: str) -> list[float | int]:
+    result = audit_document(ingest_bytes(text.encode("utf-8"), "passage.txt"))
+    return [f["value"] for f in result["figures"]]
+
+
+def test_unit_less_numbers_in_table_rows_are_figures() -> None:
+    aligned = (
+        "幼儿园基本情况\n园所数(所) 班数(个) 幼儿数(人)\n      52 318 9046\n城区 17 140 4410\n"
+    )
+    assert figure_values(aligned) == [52, 318, 9046, 17, 140, 4410]
+    piped = "学段 | 人数 | 金额 |\n学前教育 | 812 | 40.6 |\n义务教育 | 12045 | 602.25 |\n"
+    assert figure_values(piped) == [812, 40.6, 12045, 602.25]
+
+
+def test_numbers_outside_tables_and_damaged_dates_are_not_figures() -> None:
+    assert figure_values("发布时间：2021 09 15\n本县共有3所学校参加。\n第2 3 4页") == [3]
+
+
+# --- shortfalls of a per-school standard ----------------------------------------------------
+
+SCHOOL_SHORTFALL = (
+    "某县县域义务教育优质均衡发展自评报告\n\n二、政府保障程度\n\n"
+    "指标五:小学、初中所有班级学生数分别不超过45人、50人。\n\n"
+    "全县现有义务教育学校中,班额达标学校18所,不达标小学2所,达标比例90%。\n\n自评结论:{}。\n"
+)
+
+
+def test_a_conceded_school_shortfall_is_info_and_a_claimed_one_a_warning() -> None:
+    everything = ("info", "warning", "error")
+    (conceded,) = findings(SCHOOL_SHORTFALL.format("整改后达标"), everything)
+    assert (conceded["rule"], conceded["severity"]) == ("below_standard", "info")
+    assert "18 / 20" in conceded["formula"] and "整改后达标" in conceded["message"]
+    (claimed,) = findings(SCHOOL_SHORTFALL.format("达标"), everything)
+    assert (claimed["rule"], claimed["severity"]) == ("conclusion_contradicts", "warning")
+
+
+def test_training_funds_below_five_percent_of_public_funds_are_derived() -> None:
+    everything = ("info", "warning", "error")
+    text = "2024年，全区小学、初中公用经费预算总额5149.21万元，教师培训费预算{}万元。"
+    (low,) = findings(text.format("184.35"), everything)
+    assert low["rule"] == "training_share_below_standard" and "3.58%" in low["formula"]
+    assert findings(text.format("384.35"), everything) == []
+    # a per-student amount is not the total
+    assert findings("生均公用经费800元，教师培训费10万元。", everything) == []

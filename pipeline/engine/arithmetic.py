@@ -208,6 +208,8 @@ def classify(true: Range, reported: Decimal, decimals: int) -> Verdict:
     """Compare a computed range with a reported value of the given precision."""
     if reported < 0:
         return classify(-true, -reported, decimals)
+    if true.is_point and reported in roundings(true.lo, decimals):  # 12.5 → 12 by half-even
+        return "ok"
     if true.overlaps(*accept_region(reported, decimals)):
         return "ok"
     if true.overlaps(*warning_region(reported, decimals)):
@@ -271,7 +273,14 @@ def grim_whole_verdict(part: int, reported: Decimal, decimals: int) -> Verdict |
             n_min, n_max = HUNDRED * part / hi, HUNDRED * part / lo  # (n_min, n_max]
         if n_min > Decimal(10) ** (decimals + 2):
             return None
-        first = max(math.floor(n_min) + 1, part if reported <= HUNDRED else 1)
+        first = math.floor(n_min) + 1
+        if (
+            region is accept_region
+            and n_min == first - 1
+            and _rounds_to(part, n_min, reported, decimals)
+        ):
+            first = int(n_min)  # an exact half that half-even rounds down (21/32 = 65.625)
+        first = max(first, part if reported <= HUNDRED else 1)
         results.append(first <= n_max)
     return _verdict(*results)
 
@@ -292,6 +301,10 @@ def grim_part_verdict(whole: int, reported: Decimal, decimals: int) -> Verdict |
         k = max(math.ceil(k_min), 0)
         results.append(k < k_max and k <= whole)
     return _verdict(*results)
+
+
+def _rounds_to(part: int, whole: Decimal, reported: Decimal, decimals: int) -> bool:
+    return whole > 0 and reported in roundings(HUNDRED * part / whole, decimals)
 
 
 def _verdict(accept: bool, warn: bool) -> Verdict:

@@ -15,8 +15,13 @@ from decimal import Decimal
 import regex
 
 from pipeline.data import derived_from, lexicon
-from pipeline.engine.findings import Finding, finding, fmt
+from pipeline.engine.arithmetic import HUNDRED
+from pipeline.engine.findings import Finding, finding, fmt, q_text
 from pipeline.engine.reading import Statement, Token, alternation
+from pipeline.extract.fold import GLOSS
+
+# 指标304: teacher training funds at least 5% of the schools' annual public-funds budget.
+TRAINING_SHARE = Decimal(5)
 
 
 @dataclass
@@ -44,6 +49,9 @@ def _patterns() -> dict[str, regex.Pattern]:
             rf"|(?P<revenue>{_gloss_tolerant(funding['revenue'])})"
         ),
         "verb": regex.compile(rf"(?:(?P<fall>{falls})|{verbs})了?(?:幅度|率)?(?:为|达)?\s*$"),
+        "training": regex.compile(_gloss_tolerant(funding["training"])),
+        "public_funds": regex.compile(rf"(?<!生均){_gloss_tolerant(funding['public_funds'])}"),
+        "share": regex.compile(r"占"),
         "stated_gap": regex.compile(
             r"增长高于\s*(?:" + alternation(funding["revenue"]) + r")\s*(?:的)?增长\s*$"
         ),
@@ -51,9 +59,7 @@ def _patterns() -> dict[str, regex.Pattern]:
 
 
 # A pinyin gloss a mirror site puts after a converted character: 預(yù)算.
-_GLOSS_TEXT = r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)"
-_GLOSS = f"(?:{_GLOSS_TEXT})?"
-_GLOSSES = regex.compile(_GLOSS_TEXT)
+_GLOSS = f"(?:{GLOSS.pattern})?"
 
 
 def _gloss_tolerant(words: list[str]) -> str:
@@ -72,7 +78,53 @@ def check_funding(statements: list[Statement]) -> list[Finding]:
         rates = _rates(stmt)
         findings += [_decrease(r) for r in rates if r.kind == "education" and r.value < 0]
         findings += _below_revenue(stmt, rates)
+        findings += _training_share(stmt)
     return findings
+
+
+def _training_share(stmt: Statement) -> list[Finding]:
+    """Training funds below 5% of the public funds, derived from the two amounts a statement
+    gives when it states no share of its own (a stated share is checked by the share readers)."""
+    pats = _patterns()
+    training = _amount_after(stmt, pats["training"])
+    public = _amount_after(stmt, pats["public_funds"], before=training)
+    if training is None or public is None or public.q.value <= 0:
+        return []
+    if pats["share"].search(stmt.match_text, training.end, stmt.end):
+        return []
+    share = training.q.value * training.q.scale * HUNDRED / (public.q.value * public.q.scale)
+    if share >= TRAINING_SHARE:
+        return []
+    shown = fmt(share.quantize(Decimal("0.01")), 2)
+    return [
+        finding(
+            "training_share_below_standard",
+            "info",
+            training,
+            f"{q_text(training.q)} / {q_text(public.q)} = {shown}% < {fmt(TRAINING_SHARE)}%",
+            share.quantize(Decimal("0.0001")),
+            TRAINING_SHARE,
+            training=q_text(training.q),
+            public=q_text(public.q),
+            share=shown,
+        )
+    ]
+
+
+def _amount_after(
+    stmt: Statement, pattern: regex.Pattern, before: Token | None = None
+) -> Token | None:
+    """The first exact money amount after the first mention of a subject, in the clause."""
+    m = pattern.search(stmt.match_text, stmt.start, before.start if before else stmt.end)
+    if m is None:
+        return None
+    for token in stmt.tokens:
+        if token.start < m.end():
+            continue
+        if token.q.kind == "amount" and token.q.exact and not token.q.unit.endswith("/生"):
+            gap = stmt.match_text[m.end() : token.start]
+            return token if len(gap) <= 12 and not regex.search(r"[，,；;。]", gap) else None
+    return None
 
 
 def _rates(stmt: Statement) -> list[Rate]:
@@ -88,7 +140,7 @@ def _rates(stmt: Statement) -> list[Rate]:
         value = -token.q.value if verb["fall"] and token.q.value > 0 else token.q.value
         kind = "education" if m["education"] else "revenue"
         rates.append(
-            Rate(_GLOSSES.sub("", m.group()), kind, value, token.q.decimals, token.start, token.end)
+            Rate(GLOSS.sub("", m.group()), kind, value, token.q.decimals, token.start, token.end)
         )
     return rates
 

@@ -189,9 +189,7 @@ def _label(text: str, floor: int, prev_end: int, q: Quantity, limit: int) -> str
     or the noun after its unit when the number comes first (56所达标, 1所初中)."""
     start = max(floor, prev_end)
     head = _TRAILING_ASIDE.sub("", text[start : q.start])
-    return label_before(text[: start + len(head)], start, start + len(head)) or _after_label(
-        text, q, limit
-    )
+    return label_before(text, start, start + len(head)) or _after_label(text, q, limit)
 
 
 def _after_label(text: str, q: Quantity, limit: int) -> str:
@@ -227,6 +225,8 @@ def category_key(label: str) -> dict[str, frozenset[str]]:
     found: dict[str, set[str]] = {}
     taken: list[tuple[int, int]] = []
     for term, dim, pattern in _category_terms():
+        if term not in label:  # a substring test is far cheaper than a search per term
+            continue
         for m in pattern.finditer(label):
             if any(s <= m.start() < e for s, e in taken):
                 continue

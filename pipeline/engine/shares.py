@@ -19,6 +19,7 @@ from pipeline.engine.arithmetic import (
     accept_region,
     best_rounding,
     classify,
+    classify_point,
     grim_whole_verdict,
     is_exact_count,
     percent,
@@ -369,7 +370,7 @@ def check_percent(rel: ShareRelation) -> list[Finding]:
         ratio = percent(value_range(part), whole_range)
         if ratio is None:
             return []
-        results.append((classify(ratio, share.value, share.decimals), ratio, whole_range))
+        results.append((_share_verdict(part, ratio, whole_range, share), ratio, whole_range))
     if any(v == "ok" for v, _, _ in results):
         return []
     verdict, ratio, whole_range = min(results, key=lambda r: r[0] != "last_digit")
@@ -399,6 +400,19 @@ def check_percent(rel: ShareRelation) -> list[Finding]:
             how=how,
         )
     ]
+
+
+def _share_verdict(part: Quantity, ratio: Range, whole: Range, share: Quantity) -> str:
+    """Judged on the stated figures, like a growth rate: a share that only the rounding of its
+    inputs explains (43.58万 / 88.08万 = 49.478% reported 49.47%) is a last-digit warning. A part
+    with a qualifier (余, 以上) has no stated point, so only its range is compared."""
+    part_mid, whole_mid = value_range(part).mid, whole.mid
+    if not part.exact or part_mid is None or not whole_mid:
+        return classify(ratio, share.value, share.decimals)
+    with localcontext() as ctx:
+        ctx.prec = 40
+        point = part_mid / whole_mid * HUNDRED
+    return classify_point(point, ratio, share.value, share.decimals)
 
 
 def _part_text(q: Quantity) -> str:

@@ -98,16 +98,17 @@ def _value_check(item: IndicatorValue, standard: Standard | None, name: str) -> 
 
 
 def _school_check(item: IndicatorValue, name: str) -> list[Finding]:
-    """达标 concluded while fewer schools meet the standard than were evaluated."""
+    """Fewer schools meet a per-school standard than were evaluated: a warning when the report
+    still concludes 达标, the shortfall it concedes (整改后达标, 不达标, nothing) as info."""
     total, meeting = item.schools_total, item.schools_meeting
-    if not total or meeting is None or meeting >= total or not _claims_met(item):
+    if not total or meeting is None or meeting >= total:
         return []
     start, end = item.schools_span or item.conclusion_span or (item.start, item.start + 1)
     share = Decimal(meeting) * 100 / Decimal(total)
     basic = f"（另有{item.schools_basic}所仅基本达标）" if item.schools_basic else ""
     return [
         finding(
-            "conclusion_contradicts",
+            "conclusion_contradicts" if _claims_met(item) else "below_standard",
             "beyond",
             _At(start, end),
             f"{meeting} / {total} = {fmt(share, 1)}% < 100%",
@@ -120,6 +121,7 @@ def _school_check(item: IndicatorValue, name: str) -> list[Finding]:
             total=total,
             basic=basic,
             share=fmt(share, 1),
+            conclusion=item.self_conclusion or UNSTATED,
         )
     ]
 

@@ -16,6 +16,7 @@ from pipeline.extract.indicators import IndicatorValue, extract_indicators, merg
 from pipeline.extract.metadata import extract_metadata
 from pipeline.extract.quantities import Quantity, find_quantities
 from pipeline.extract.sections import Section, find_sections
+from pipeline.extract.table_cells import table_cell_quantities
 from pipeline.extract.words import tokenize
 
 
@@ -35,7 +36,13 @@ def extract(doc: Document) -> Extracted:
     meta = extract_metadata(doc)
     sections = find_sections(doc)
     quantities = find_quantities(doc.text)
-    figures = extract_figures(doc, quantities, meta.get("kind"), meta.get("report_year"))
+    cells = table_cell_quantities(doc.text, quantities)  # figures only: no relation reads them
+    figures = extract_figures(
+        doc,
+        sorted(quantities + cells, key=lambda q: q.start),
+        meta.get("kind"),
+        meta.get("report_year"),
+    )
     return Extracted(meta, sections, quantities, figures, read_indicators(doc, sections, figures))
 
 

@@ -20,7 +20,11 @@ class Figure:
     mention: Mention
 
     def __getattr__(self, name: str):
-        return getattr(self.mention, name)
+        # Kept on the figure after the first read: the mention is complete once figures are
+        # made, and the fallback lookup cost more than any stage's own work on some documents.
+        value = getattr(self.mention, name)
+        object.__setattr__(self, name, value)
+        return value
 
     def to_dict(self, doc: Document) -> dict:
         from pipeline.engine.findings import to_number

@@ -11,7 +11,7 @@ from functools import cache
 
 import regex
 
-_GLOSS = regex.compile(r"(?<=\p{Han})\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\)")
+GLOSS = regex.compile(r"(?<=\p{Han})\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\)")
 
 
 @cache
@@ -36,7 +36,7 @@ def simplified(text: str) -> str:
 
 
 def without_glosses(text: str) -> str:
-    return _GLOSS.sub("", text)
+    return GLOSS.sub("", text)
 
 
 def folded(text: str) -> str:

@@ -9,8 +9,10 @@ the between-school coefficients of variation, and the report's own conclusion.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import regex
 
@@ -89,8 +91,23 @@ class IndicatorValue:
 Tokenize = Callable[[str], tuple[str, ...]]
 
 
+# Codes already matched, by (title, catalog version, group, tokenizer): the same headings recur
+# in report after report. Bounded, so that a long batch does not grow it without end.
+_MATCHED: dict[tuple, str | None] = {}
+_MATCHED_MAX = 4096
+
+
 def match_code(title: str, catalog: Catalog, group: str | None, tokenize: Tokenize) -> str | None:
     """The catalog code whose name or alias best matches a block title (None below MIN_MATCH)."""
+    key = (title, catalog.version, group, tokenize)
+    if key not in _MATCHED:
+        if len(_MATCHED) >= _MATCHED_MAX:
+            _MATCHED.clear()
+        _MATCHED[key] = _best_code(title, catalog, group, tokenize)
+    return _MATCHED[key]
+
+
+def _best_code(title: str, catalog: Catalog, group: str | None, tokenize: Tokenize) -> str | None:
     explicit = [
         c for c in _CODE_REF.findall(title) if c in catalog.frameworks["quality_balance"].indicators
     ]
@@ -110,16 +127,22 @@ def match_code(title: str, catalog: Catalog, group: str | None, tokenize: Tokeni
 def _name_score(
     title: str, title_tokens: set[str], indicator: Indicator, tokenize: Tokenize
 ) -> float:
-    names = [indicator.name, indicator.short, *indicator.aliases]
-    if any(len(n) >= 2 and n in title for n in names):
-        return 1.0 + max(len(n) for n in names if n in title) / 100  # longer alias wins ties
-    best = 0.0
-    for name in names:
-        tokens = {t for t in tokenize(name) if len(t) > 1} - GENERIC_TOKENS
-        if tokens:
-            overlap = len(tokens & title_tokens) / len(tokens)
-            best = max(best, overlap)
-    return best
+    names, token_sets = _name_words(indicator.name, indicator.short, indicator.aliases, tokenize)
+    longest = max((len(n) for n in names if n in title), default=0)
+    if longest:
+        return 1.0 + longest / 100  # longer alias wins ties
+    return max((len(t & title_tokens) / len(t) for t in token_sets), default=0.0)
+
+
+@lru_cache(maxsize=1024)
+def _name_words(
+    name: str, short: str, aliases: tuple[str, ...], tokenize: Tokenize
+) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
+    """An indicator's names of 2+ characters and their telling words, built once per process:
+    every heading of every document is scored against them."""
+    names = (name, short, *aliases)
+    token_sets = (frozenset(t for t in tokenize(n) if len(t) > 1) - GENERIC_TOKENS for n in names)
+    return tuple(n for n in names if len(n) >= 2), tuple(t for t in token_sets if t)
 
 
 def block_group(section: Section | None) -> str | None:
@@ -140,12 +163,15 @@ def extract_indicators(
     catalog = load_catalog()
     results: list[IndicatorValue] = []
     covered: list[tuple[int, int]] = []
+    by_start = sorted(range(len(figures)), key=lambda i: figures[i].start)
+    starts = [figures[i].start for i in by_start]
     for section in sections:
         codes = _section_codes(doc, section, catalog, tokenize)
         if not codes:
             continue
         covered.append((section.start, section.end))
-        block_figures = [f for f in figures if section.start <= f.start < section.end]
+        inside = by_start[bisect_left(starts, section.start) : bisect_left(starts, section.end)]
+        block_figures = [figures[i] for i in sorted(inside)]  # in the figures' own order
         title_end = section.body_start
         for code in codes:
             results.extend(_read_block(doc, section, title_end, code, block_figures, catalog))
@@ -367,17 +393,21 @@ def _prose_indicators(
     """Indicators stated in running prose: a figure whose label holds an indicator alias."""
     found = []
     indicators = [
-        i for i in catalog.frameworks["quality_balance"].indicators.values() if i.numeric and i.unit
+        (i, tuple(a for a in (i.name, *i.aliases) if len(a) >= 4))
+        for i in catalog.frameworks["quality_balance"].indicators.values()
+        if i.numeric and i.unit and not i.per_school
     ]
+    any_name = _any_of(tuple(a for _, names in indicators for a in names))
     for fig in figures:
+        label = fig.label
+        if not any_name.search(label):  # most labels name no indicator: one search, not 30
+            continue
         if fig.is_target or fig.is_standard or any(s <= fig.start < e for s, e in covered):
             continue
-        for indicator in indicators:
-            if not _unit_fits(fig, indicator) or indicator.per_school:
+        for indicator, names in indicators:
+            if not _unit_fits(fig, indicator):
                 continue
-            if any(
-                len(a) >= 4 and a in fig.label for a in (indicator.name, *indicator.aliases)
-            ) and _prose_ok(fig, indicator):
+            if any(a in label for a in names) and _prose_ok(fig, indicator):
                 sentence = fig.sentence
                 found.append(
                     IndicatorValue(
@@ -390,6 +420,12 @@ def _prose_indicators(
                 )
                 break
     return found
+
+
+@lru_cache(maxsize=8)
+def _any_of(names: tuple[str, ...]) -> regex.Pattern:
+    """One pattern for a set of names, compiled once per catalog."""
+    return regex.compile("|".join(regex.escape(n) for n in names) or "(?!)")
 
 
 def _prose_ok(fig: Figure, indicator: Indicator) -> bool:

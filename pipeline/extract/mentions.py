@@ -194,7 +194,7 @@ def _level_patterns() -> tuple[regex.Pattern, regex.Pattern]:
 
 def label_after(text: str, pos: int, limit: int) -> str:
     """For "26所学校" style, the noun after the unit."""
-    m = _NOUN_AFTER.match(text[pos:limit])
+    m = _NOUN_AFTER.match(text, pos, limit)  # bounds, not a copy of the rest of the text
     return m.group(1) if m else ""
 
 

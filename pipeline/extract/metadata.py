@@ -325,11 +325,14 @@ def inferred_keys(meta: dict, text: str) -> list[str]:
     return inferred
 
 
+_FISCAL_YEAR = regex.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年度")
+
+
 def _report_year(meta: dict, text: str) -> int | None:
     """The year the report speaks for: "2024年度" in its title or opening, else the publication
     year (a 2024年度 report is often published in 2025), else a year in the title or text."""
     for source in (meta["title"] or "", text[:1500]):
-        m = regex.search(r"(?<![\d.])((?:19|20)\d{2})\s*年度", source)
+        m = _FISCAL_YEAR.search(source)
         if m:
             return int(m.group(1))
     if meta["published"]:

@@ -77,18 +77,31 @@ class Gazetteer:
                 self.places.setdefault(alias, []).append(place)
         # province and city names, longest first: the prefixes a zone's name is read after
         self.parents = tuple(sorted(self.provinces | self.cities, key=len, reverse=True))
-        alternation = "|".join(sorted(map(regex.escape, self.places), key=len, reverse=True))
-        # A two-character name (道县, 沛县) must not start inside a word (知道县里).
-        self._pattern = regex.compile(rf"(?:{alternation})")
+        # name lengths by first two characters, longest first: a dict probe per position is
+        # far cheaper than a regex alternation of 2,900 names (every name has 2+ characters)
+        self._lengths: dict[str, tuple[int, ...]] = {}
+        for name in self.places:
+            self._lengths[name[:2]] = (*self._lengths.get(name[:2], ()), len(name))
+        self._lengths = {k: tuple(sorted(set(v), reverse=True)) for k, v in self._lengths.items()}
 
     def find(self, text: str) -> list[Mention]:
-        """Every county-level name in the text, longest first at each position."""
+        """Every county-level name in the text, longest first at each position, scanning on
+        after each name (a name never starts inside another)."""
         found = []
-        for m in self._pattern.finditer(text, overlapped=False):
-            name = m.group()
-            if len(name) == 2 and m.start() > 0 and _glued(text[m.start() - 1]):
+        places, lengths = self.places, self._lengths
+        i, last = 0, len(text) - 1
+        while i < last:
+            for size in lengths.get(text[i : i + 2], ()):
+                name = text[i : i + size]
+                if len(name) == size and name in places:
+                    break
+            else:
+                i += 1
                 continue
-            found.append(Mention(m.start(), m.end(), name))
+            # A two-character name (道县, 沛县) must not start inside a word (知道县里).
+            if not (size == 2 and i > 0 and _glued(text[i - 1])):
+                found.append(Mention(i, i + size, name))
+            i += size
         return found
 
     def resolve(self, name: str, context: str = "") -> Place | None:
@@ -107,10 +120,11 @@ def _glued(previous: str) -> bool:
     return bool(_HAN.match(previous)) and previous not in "省市州盟区年于在"
 
 
+_PROVINCE_SUFFIX = regex.compile(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
+
+
 def _short(province: str) -> str:
-    return regex.sub(
-        r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", province
-    )
+    return _PROVINCE_SUFFIX.sub("", province)
 
 
 def _aliases(name: str) -> list[str]:

@@ -9,6 +9,7 @@ stands for the interval [88.85, 88.95), not for the float 88.9.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -17,6 +18,7 @@ import cn2an
 import regex
 
 from pipeline.data import lexicon
+from pipeline.extract.fold import GLOSS
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 
@@ -42,6 +44,24 @@ QUALIFIER_SENSE = dict(_LEXICON["qualifiers"]["sense"])
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN = rf"[{CN_DIGITS}点]+"
+# Financial capitals (壹仟玖佰圆整), traditional forms included.
+_CAPITALS = "零壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬億"
+_COUNT = rf"\d+|[{CN_DIGITS}]+"
+# Mixed forms read as one quantity: "1万600人", "100万三千元" (a count under 万 after it), and
+# money in 元角分 or in capitals: "123元1角1分", "壹仟玖佰圆整".
+_COMPOUND = regex.compile(
+    rf"""
+    (?<![\d.{CN_DIGITS}])
+    (?:
+        (?P<high>{_COUNT})万(?P<low>\d{{1,4}}|[{CN_DIGITS}]+)
+        (?P<unit>人次|平方米|人|元|所|个|名|册|台|间|亩|户)
+      | (?P<yuan>\d+|[{CN_DIGITS}{_CAPITALS}]+)[元圆]
+        (?:(?P<jiao>[\d{CN_DIGITS}{_CAPITALS}])角)?(?:(?P<fen>[\d{CN_DIGITS}{_CAPITALS}])分)?
+        (?P<whole>整)?
+    )
+    """,
+    regex.X,
+)
 
 
 @dataclass(frozen=True)
@@ -142,17 +162,33 @@ _RATIO_COLON = regex.compile(r"\s*[:：]\s*")
 
 
 @cache
-def _mask_pattern() -> regex.Pattern:
-    return regex.compile("|".join(f"(?P<{name}{i}>{p})" for i, (name, p) in enumerate(_MASKS)))
+def _mask_patterns() -> tuple[regex.Pattern, ...]:
+    # MULTILINE for all: an inline (?m) in one alternative applied to the whole alternation
+    return tuple(regex.compile(p, regex.M) for _, p in _MASKS)
 
 
 def masks(text: str) -> list[Mask]:
-    """Spans that must never yield a quantity, with the reason (for tests and debugging)."""
-    found = []
-    for m in _mask_pattern().finditer(text):
-        name = next(k for k, v in m.groupdict().items() if v is not None)
-        found.append(Mask(m.start(), m.end(), name.rstrip("0123456789")))
-    return found
+    """Spans that must never yield a quantity, with the reason (for tests and debugging).
+
+    The same spans as one alternation of `_MASKS` scanned left to right (at each position the
+    first pattern that matches, the scan going on after it), but each pattern searches on its
+    own: in one alternation the `…发2019…号` document number was tried at every character."""
+    patterns = _mask_patterns()
+    upcoming = [p.search(text) for p in patterns]
+    found: list[Mask] = []
+    pos = 0
+    while True:
+        best = None
+        for i, m in enumerate(upcoming):
+            if m is not None and m.start() < pos:
+                m = upcoming[i] = patterns[i].search(text, pos)
+            if m is not None and (best is None or m.start() < upcoming[best].start()):
+                best = i
+        if best is None:
+            return found
+        m = upcoming[best]
+        found.append(Mask(m.start(), m.end(), _MASKS[best][0]))
+        pos = m.end()
 
 
 def _alternation(words: list[str] | set[str]) -> str:
@@ -183,21 +219,91 @@ def _quantity_pattern() -> regex.Pattern:
 
 
 def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
-    """Every quantity in text[start:end] outside masked spans, in order."""
+    """Every quantity in text[start:end] outside masked spans, in order. Pinyin glosses that
+    mirror sites add after characters ("1600余萬(wàn)元") are read around, spans kept."""
     end = len(text) if end is None else end
     segment = text[start:end]
+    if "(" in segment and GLOSS.search(segment):
+        folded, origin = _without_glosses(segment)
+        return [_mapped(q, origin, start) for q in _find(folded)]
+    return [_shift(q, start) for q in _find(segment)]
+
+
+def _without_glosses(text: str) -> tuple[str, list[int]]:
+    """The text without glosses, and for each of its characters the offset it came from."""
+    kept, origin, last = [], [], 0
+    for m in GLOSS.finditer(text):
+        kept.append(text[last : m.start()])
+        origin += range(last, m.start())
+        last = m.end()
+    kept.append(text[last:])
+    origin += range(last, len(text))
+    return "".join(kept), origin
+
+
+def _mapped(q: Quantity, origin: list[int], offset: int) -> Quantity:
+    start, end = origin[q.start] + offset, origin[q.end - 1] + 1 + offset
+    return Quantity(start, end, q.raw, q.value, q.decimals, q.unit, q.qualifier, q.ratio)
+
+
+def _find(segment: str) -> list[Quantity]:
     blocked = masks(segment)
-    quantities = []
+    compounds = _compounds(segment, blocked)
+    masked = blocked + [Mask(q.start, q.end, "compound") for q in compounds]
+    # masks and compounds do not overlap (compounds skip masks): sorted, their ends ascend too
+    taken = sorted(masked, key=lambda b: b.start)
+    taken_ends = [b.end for b in taken]
+    quantities = list(compounds)
     for m in _quantity_pattern().finditer(segment):
         if not (m["num"] or m["cn"] or m["cnpct"] or m["ratio"]):
             continue
         core = _core_span(m)
-        if any(b.start < core[1] and core[0] < b.end for b in blocked):
+        first = bisect_right(taken_ends, core[0])  # the first span ending after the core starts
+        if first < len(taken) and taken[first].start < core[1]:
             continue
         q = _build(m, segment)
         if q is not None:
-            quantities.append(_shift(q, start))
-    return quantities
+            quantities.append(q)
+    return sorted(quantities, key=lambda q: q.start) if compounds else quantities
+
+
+def _compounds(text: str, blocked: list[Mask]) -> list[Quantity]:
+    """The mixed forms of `_COMPOUND` outside masked spans (plain 元 amounts are left to the
+    main pattern: only a 角/分 part, capitals or 整 make a compound)."""
+    found = []
+    for m in _COMPOUND.finditer(text):
+        if any(b.start < m.end() and m.start() < b.end for b in blocked):
+            continue
+        q = _wan_count(m) if m["high"] else _money(m)
+        if q is not None:
+            found.append(q)
+    return found
+
+
+def _wan_count(m: regex.Match) -> Quantity | None:
+    high, low = _count_value(m["high"]), _count_value(m["low"])
+    if high is None or low is None or low >= 10_000:
+        return None
+    value = high * 10_000 + low
+    return Quantity(m.start(), m.end(), m.group(), value, 0, m["unit"])
+
+
+def _money(m: regex.Match) -> Quantity | None:
+    capitals = any(ch in _CAPITALS for ch in m["yuan"])
+    if not (m["jiao"] or m["fen"] or capitals or m["whole"]):
+        return None
+    yuan = _count_value(m["yuan"])
+    jiao = _count_value(m["jiao"]) if m["jiao"] else Decimal(0)
+    fen = _count_value(m["fen"]) if m["fen"] else Decimal(0)
+    if yuan is None or jiao is None or fen is None:
+        return None
+    decimals = 2 if m["fen"] else 1 if m["jiao"] else 0
+    value = yuan + jiao / 10 + fen / 100
+    return Quantity(m.start(), m.end(), m.group(), value, decimals, "元")
+
+
+def _count_value(raw: str) -> Decimal | None:
+    return _decimal(raw) if raw.isdigit() else _cn_value(raw)
 
 
 def _core_span(m: regex.Match) -> tuple[int, int]:

@@ -9,7 +9,9 @@ the document text.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
+from functools import lru_cache
 
 import regex
 
@@ -18,6 +20,7 @@ from pipeline.document import Span
 _SENTENCE = regex.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』)）]*|\n|$)")
 _STATEMENT_END = regex.compile(r"[。！？!?\n]")
 OPEN, CLOSE = "（(", "）)"
+_BRACKET = regex.compile(f"[{regex.escape(OPEN + CLOSE)}]")
 # Clause marks: a comma or semicolon; relations also cut at a colon ("标准：…").
 CLAUSE_MARKS = "，,；;"
 CLAUSE_MARKS_COLON = "，,；;：:"
@@ -56,8 +59,10 @@ def statements(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=1024)
 def clause_start(text: str, floor: int, pos: int, marks: str = CLAUSE_MARKS) -> int:
-    """Offset just after the last clause mark in text[floor:pos] (floor when there is none)."""
+    """Offset just after the last clause mark in text[floor:pos] (floor when there is none);
+    remembered, since a number's clause is asked for by its label, level and standard cue."""
     cut = floor
     for m in _CLAUSE[marks].finditer(text, floor, pos):
         cut = m.end()
@@ -70,28 +75,35 @@ def clause_before(text: str, floor: int, pos: int, marks: str = CLAUSE_MARKS) ->
 
 
 def bracket_depth(text: str, start: int, pos: int) -> int:
-    """How many brackets opened in text[start:pos] are still open at pos."""
+    """How many brackets opened in text[start:pos] are still open at pos (only the brackets
+    are visited: most sentences have none)."""
     depth = 0
-    for ch in text[start:pos]:
-        if ch in OPEN:
+    for m in _BRACKET.finditer(text, start, pos):
+        if m.group() in OPEN:
             depth += 1
-        elif ch in CLOSE:
+        else:
             depth = max(0, depth - 1)
     return depth
 
 
 def bracket_depths(text: str, start: int, end: int) -> Callable[[int], int]:
-    """bracket_depth for many positions of one span, computed in one pass."""
-    levels, depth = [], 0
-    for ch in text[start:end]:
-        if ch in OPEN:
-            depth += 1
-        levels.append(depth)
-        if ch in CLOSE:
-            depth = max(0, depth - 1)
+    """bracket_depth for many positions of one span, computed in one pass over its brackets
+    (an opening bracket counts at its own position, a closing one from the next)."""
+    marks: list[int] = []  # bracket positions
+    after: list[int] = []  # depth once the bracket at marks[k] is read
+    depth = 0
+    for m in _BRACKET.finditer(text, start, end):
+        depth = depth + 1 if m.group() in OPEN else max(0, depth - 1)
+        marks.append(m.start())
+        after.append(depth)
 
     def depth_at(pos: int) -> int:
-        return levels[pos - start] if start <= pos < end else 0
+        if not start <= pos < end:
+            return 0
+        k = bisect_right(marks, pos)
+        if k and marks[k - 1] == pos and text[pos] in CLOSE:
+            k -= 1  # a closing bracket is still inside what it closes
+        return after[k - 1] if k else 0
 
     return depth_at
 

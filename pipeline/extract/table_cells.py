@@ -1,0 +1,60 @@
+"""Numbers in tables written as text: a cell states a figure even without a unit of its own
+(the unit sits in the column header, which a copied table often garbles).
+
+Prose never yields a unit-less integer (it is too often a serial, a page or a code), so table
+cells are read here, by their shape: the value cells of a "|" table (`tables.text_tables`) and
+rows of three or more numbers separated by spaces ("158 1243 34737 3946"), with an optional
+row label in front. Each cell becomes its own quantity with its span, unit "" unless the cell
+carries one; cells that a quantity already covers or that a mask refuses (dates, codes) are left.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import regex
+
+from pipeline.extract.quantities import Quantity, masks
+from pipeline.extract.tables import text_tables
+
+_CELL_NUMBER = regex.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+# A line of ≥3 numbers separated by spaces, after an optional label: a row of a table copied as
+# text. The label may not end in a digit, so a wrapped sentence is not read as a row.
+_ALIGNED_ROW = regex.compile(
+    r"(?m)^[ \t\u3000]*(?:[^\d\s|][^\d\n|]*?[ \t\u3000]+)?"
+    r"(?P<cells>\d+(?:\.\d+)?(?:[ \t\u3000]+\d+(?:\.\d+)?){2,})[ \t\u3000]*$"
+)
+# "2021 09 15": a date that lost its 年月日, not a row.
+_DATE_ROW = regex.compile(r"(?:19|20)\d{2}[ \t\u3000]+\d{1,2}[ \t\u3000]+\d{1,2}")
+
+
+def table_cell_quantities(text: str, quantities: list[Quantity]) -> list[Quantity]:
+    """Unit-less quantities for the number cells of text tables that nothing else read."""
+    taken = [(q.start, q.end) for q in quantities] + [(m.start, m.end) for m in masks(text)]
+    found = []
+    for start, end in _number_cells(text):
+        if any(a < end and start < b for a, b in taken):
+            continue
+        raw = text[start:end]
+        decimals = len(raw.split(".")[1]) if "." in raw else 0
+        found.append(Quantity(start, end, raw, Decimal(raw.replace(",", "")), decimals, ""))
+        taken.append((start, end))
+    return found
+
+
+def _number_cells(text: str) -> list[tuple[int, int]]:
+    cells = [
+        (c.start, c.end)
+        for table in text_tables(text)
+        for row in table.rows
+        for c in row.values
+        if _CELL_NUMBER.fullmatch(c.text)
+    ]
+    for row in _ALIGNED_ROW.finditer(text):
+        if _DATE_ROW.fullmatch(row["cells"]):
+            continue
+        offset = row.start("cells")
+        cells += [
+            (offset + m.start(), offset + m.end()) for m in _CELL_NUMBER.finditer(row["cells"])
+        ]
+    return sorted(cells)

@@ -3,6 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 OUT ?= out
 
 .PHONY: demo test lint format bench accuracy clean
@@ -29,8 +30,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
-	$(PY) benchmarks/ingest.py
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+# The pipeline benchmark (issue 13); BENCH_ARGS="--quick" for a smoke run, "--sizes 300" for one size.
+bench: $(BENCH_STAMP)
+	$(PY) benchmarks/pipeline.py $(BENCH_ARGS)
 
 accuracy: $(STAMP)
 	$(PY) benchmarks/accuracy.py --verbose

@@ -43,6 +43,16 @@ class Extraction:
     encoding: str | None = None
 
 
+@dataclass(frozen=True)
+class PdfLimits:
+    """What one PDF may cost (here, not in `pdf`, so limits import no PDF library)."""
+
+    max_pages: int = 400
+    max_seconds: float = 120.0
+    # pages with at least this many path objects are checked for ruled tables
+    table_min_paths: int = 8
+
+
 @dataclass
 class PageRead:
     """What an HTML reader found on a page, before boilerplate lines are dropped."""

@@ -11,24 +11,15 @@ from __future__ import annotations
 import io
 import logging
 import time
-from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import regex
 
-from extractors.model import Extraction, RawBlock, table_block
+from extractors.model import Extraction, PdfLimits, RawBlock, table_block
 
 # pdfminer logs every odd font descriptor; statuses and messages say what matters.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
-
-
-@dataclass(frozen=True)
-class PdfLimits:
-    max_pages: int = 400
-    max_seconds: float = 120.0
-    # pages with at least this many path objects are checked for ruled tables
-    table_min_paths: int = 8
 
 
 _SENTENCE_END = regex.compile(r"[。！？；：!?;:]\s*$")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pipeline import __version__
 
 if TYPE_CHECKING:
-    from pipeline.ingest.files import Limits
+    from pipeline.ingest.limits import Limits
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_RUN_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -171,8 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--at", type=int, metavar="位置", help="正文中的字符位置")
     explain.set_defaults(handler=cmd_explain)
 
-    from pipeline.crawler import add_arguments as add_crawl_arguments
-    from pipeline.crawler import run as run_crawl
+    from pipeline.crawler.cli import add_arguments as add_crawl_arguments
+    from pipeline.crawler.cli import run as run_crawl
 
     crawl = command("crawl", "从区县政府网站抓取报告到语料目录")
     add_crawl_arguments(crawl)
@@ -271,8 +271,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
     """Per-document resource limits (docs/limits.md); defaults from pipeline.ingest.Limits."""
-    from pipeline.batch.workers import DEFAULT_TIMEOUT
-    from pipeline.ingest.files import Limits
+    from pipeline.ingest.limits import DEFAULT_TIMEOUT, Limits
 
     defaults = Limits()
     group = parser.add_argument_group("每份文档的资源上限（见 docs/limits.md）")
@@ -289,7 +288,7 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
 
 def limits_from(args: argparse.Namespace) -> Limits | None:
     """Limits from the flags, or None (with a message) when a flag is not positive."""
-    from pipeline.ingest.files import Limits
+    from pipeline.ingest.limits import Limits
 
     values = (args.max_mb, args.max_pages, args.max_chars, args.timeout)
     if min(values) <= 0:

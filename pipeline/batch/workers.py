@@ -14,9 +14,9 @@ from concurrent.futures.process import BrokenProcessPool
 from pipeline.audit import audit_document
 from pipeline.batch.corpus import SourceFile
 from pipeline.contract import empty_result
-from pipeline.ingest.files import Limits, ingest_bytes, ingest_path
+from pipeline.ingest.files import ingest_bytes, ingest_path
+from pipeline.ingest.limits import DEFAULT_TIMEOUT, Limits  # noqa: F401 (run imports it here)
 
-DEFAULT_TIMEOUT = 300.0
 Worker = Callable[[str, float | None], tuple[dict, str]]
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .engine import CrawlConfig, CrawlSummary, Seed, crawl
 from .links import DEFAULT_KEYWORDS
+
+if TYPE_CHECKING:  # the engine (httpx) is imported when a crawl runs, not for `--help`
+    from .engine import CrawlSummary, Seed
 
 VERSION = "0.1"
 
@@ -122,6 +124,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run a crawl from parsed arguments; 0 when it ran, 2 for unusable input."""
+    import asyncio
+
+    from .engine import CrawlConfig, crawl
+
     try:
         seeds = _seeds(args)
     except (OSError, ValueError) as exc:
@@ -178,6 +184,8 @@ def user_agent(explicit: str | None, contact: str | None) -> str:
 
 
 def _seeds(args: argparse.Namespace) -> list[Seed]:
+    from .engine import Seed
+
     seeds = [Seed(url) for url in args.start]
     if args.sources:
         seeds.extend(read_sources(args.sources))
@@ -189,6 +197,8 @@ def _seeds(args: argparse.Namespace) -> list[Seed]:
 
 def read_sources(path: Path) -> list[Seed]:
     """Start URLs from a CSV (column `column_url` or `url`); lines starting with # are notes."""
+    from .engine import Seed
+
     with path.open(encoding="utf-8-sig", newline="") as fh:
         lines = [line for line in fh if line.strip() and not line.lstrip().startswith("#")]
     rows = list(csv.DictReader(lines))

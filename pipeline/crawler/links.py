@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from posixpath import dirname
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
-from bs4 import BeautifulSoup
-
 from .store import ATTACHMENT_EXTS
+
+if TYPE_CHECKING:  # bs4 is imported when a page is parsed, not for `edu-audit --help`
+    from bs4 import BeautifulSoup
 
 DEFAULT_KEYWORDS = ("自查自评报告", "自评报告", "督导评估", "优质均衡", "基本均衡", "履行教育职责")
 
@@ -64,6 +66,8 @@ class PageLinks:
 
 def parse_page(html: str, page_url: str, keywords: tuple[str, ...]) -> PageLinks:
     """Classify the links of one HTML page (decoded text, URL after redirects)."""
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(html, "lxml")
     base = _base_url(soup, page_url)
     links, refused = _all_links(soup, base)

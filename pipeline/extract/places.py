@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from importlib.util import find_spec
+from pathlib import Path
 
 import regex
 
@@ -136,9 +137,17 @@ def _aliases(name: str) -> list[str]:
     return aliases
 
 
+def adcodes_table() -> Path:
+    """cpca's adcodes.csv, found without importing cpca: its __init__ builds an address
+    matcher this module never uses (about 0.6 s in every process)."""
+    spec = find_spec("cpca")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("cpca is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
+
+
 @cache
 def gazetteer() -> Gazetteer:
-    table = resources.files("cpca.resources").joinpath("adcodes.csv")
-    with table.open(encoding="utf-8") as fh:
+    with adcodes_table().open(encoding="utf-8") as fh:
         rows = [(row["adcode"], row["name"]) for row in csv.DictReader(fh)]
     return Gazetteer(rows)

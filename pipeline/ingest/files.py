@@ -8,33 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 import regex
 
-from extractors.docx import extract_docx, extract_legacy_word
-from extractors.html import extract_html
 from extractors.model import Extraction
-from extractors.pdf import PdfLimits, extract_pdf
 from extractors.text import extract_text
 from pipeline.document import Block, Document, Span
 from pipeline.extract.text import sentences
+from pipeline.ingest.limits import Limits
 from pipeline.ingest.normalize import normalize
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one document may cost; docs/limits.md says why each default is what it is."""
-
-    max_bytes: int = 30 * 1024 * 1024
-    # extracted characters: a 400-page report has about 400,000; beyond, extraction is slow
-    max_chars: int = 1_000_000
-    # declared uncompressed size of a DOCX (a zip): more is a zip bomb, not a report
-    max_unzipped_bytes: int = 200 * 1024 * 1024
-    pdf: PdfLimits = PdfLimits()
-
 
 _HTML_START = regex.compile(
     rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p)\b",
@@ -172,13 +156,22 @@ def _hash_file(p: Path) -> str:
 
 
 def _extract(fmt: str, data: bytes, suffix: str, limits: Limits) -> Extraction:
+    """The format's reader, imported on first use: a TXT check loads no HTML/PDF/DOCX parser."""
     if fmt == "pdf":
+        from extractors.pdf import extract_pdf
+
         return extract_pdf(data, limits.pdf)
     if fmt == "docx":
+        from extractors.docx import extract_docx
+
         return extract_docx(data)
     if fmt == "html":
+        from extractors.html import extract_html
+
         return extract_html(data)
     if fmt == "ole":
+        from extractors.docx import extract_legacy_word
+
         return extract_legacy_word(data, suffix or ".doc")
     if fmt == "zip" or suffix not in _SUPPORTED_SUFFIXES:
         return Extraction(

@@ -30,9 +30,12 @@ _DATE_ROW = regex.compile(r"(?:19|20)\d{2}[ \t\u3000]+\d{1,2}[ \t\u3000]+\d{1,2}
 
 def table_cell_quantities(text: str, quantities: list[Quantity]) -> list[Quantity]:
     """Unit-less quantities for the number cells of text tables that nothing else read."""
-    taken = [(q.start, q.end) for q in quantities] + [(m.start, m.end) for m in masks(text)]
+    cells = _number_cells(text)
+    if not cells:
+        return []
+    taken = [(q.start, q.end) for q in quantities] + _masked_lines(text, cells)
     found = []
-    for start, end in _number_cells(text):
+    for start, end in cells:
         if any(a < end and start < b for a, b in taken):
             continue
         raw = text[start:end]
@@ -40,6 +43,17 @@ def table_cell_quantities(text: str, quantities: list[Quantity]) -> list[Quantit
         found.append(Quantity(start, end, raw, Decimal(raw.replace(",", "")), decimals, ""))
         taken.append((start, end))
     return found
+
+
+def _masked_lines(text: str, cells: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Masked spans (dates, codes) of the lines that hold cells: a cell never spans a line."""
+    spans = []
+    for line_start in sorted({text.rfind("\n", 0, start) + 1 for start, _ in cells}):
+        line_end = text.find("\n", line_start)
+        line_end = len(text) if line_end < 0 else line_end
+        line = text[line_start:line_end]
+        spans += [(line_start + m.start, line_start + m.end) for m in masks(line)]
+    return spans
 
 
 def _number_cells(text: str) -> list[tuple[int, int]]:

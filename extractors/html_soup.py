@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from extractors import cms
-from extractors.model import PageRead, RawBlock, table_block
+from extractors.model import PageRead, RawBlock, line_blocks, table_block
 from extractors.sitemeta import parse_pairs
 
 
@@ -99,12 +99,8 @@ def _walk(root: Tag) -> list[RawBlock]:
     buffer: list[str] = []
 
     def flush(kind: str = "paragraph") -> None:
-        text = "".join(buffer)
+        blocks.extend(line_blocks("".join(buffer), kind))
         buffer.clear()
-        for line in text.split("\n"):
-            line = " ".join(line.split())
-            if line:
-                blocks.append(RawBlock(kind, line))
 
     # An explicit stack, not recursion: hostile pages nest tags 100,000 deep.
     stack: list[tuple[Iterator, bool]] = [(iter(root.children), False)]

@@ -18,7 +18,7 @@ import regex
 from lxml import etree
 
 from extractors import cms
-from extractors.model import PageRead, RawBlock, table_block
+from extractors.model import PageRead, RawBlock, line_blocks, table_block
 from extractors.sitemeta import parse_pairs
 
 Element = etree._Element
@@ -241,12 +241,8 @@ def _walk(root: Element, removed: set[Element]) -> list[RawBlock]:
     buffer: list[str] = []
 
     def flush(kind: str = "paragraph") -> None:
-        text = "".join(buffer)
+        blocks.extend(line_blocks("".join(buffer), kind))
         buffer.clear()
-        for line in text.split("\n"):
-            line = " ".join(line.split())
-            if line:
-                blocks.append(RawBlock(kind, line))
 
     # An explicit stack, not recursion: hostile pages nest tags deeply.
     stack: list[tuple[Iterator, bool]] = [(_children(root, removed), False)]

@@ -60,3 +60,10 @@ class PageRead:
     blocks: list[RawBlock]
     site_meta: dict[str, str]
     title: str | None
+
+
+def line_blocks(text: str, kind: str = "paragraph") -> list[RawBlock]:
+    """One block per non-empty line of a run of text, its whitespace collapsed (both HTML
+    readers, so that they cannot drift apart)."""
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return [RawBlock(kind, line) for line in lines if line]

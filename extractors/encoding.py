@@ -114,7 +114,12 @@ def _printable(ch: str) -> bool:
 @cache
 def _bmp_unprintable() -> re.Pattern:
     """The BMP characters `_printable` refuses, as one class of ranges (built once)."""
-    points = [cp for cp in range(0x10000) if not _printable(chr(cp))]
+    return code_point_class([cp for cp in range(0x10000) if not _printable(chr(cp))])
+
+
+def code_point_class(points: list[int]) -> re.Pattern:
+    """One character class of ranges for sorted code points. stdlib re: for a large class of
+    ranges it is ~50x faster than the regex module."""
     ranges, start = [], points[0]
     for prev, cp in zip(points, points[1:] + [-1], strict=True):
         if cp != prev + 1:

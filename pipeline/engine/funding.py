@@ -20,6 +20,7 @@ from pipeline.engine.findings import Finding, finding, fmt, q_text
 from pipeline.engine.reading import Statement, Token, alternation
 from pipeline.extract.fold import GLOSS
 
+_CLAUSE_BREAK = regex.compile(r"[，,；;。]")
 # 指标304: teacher training funds at least 5% of the schools' annual public-funds budget.
 TRAINING_SHARE = Decimal(5)
 
@@ -51,7 +52,6 @@ def _patterns() -> dict[str, regex.Pattern]:
         "verb": regex.compile(rf"(?:(?P<fall>{falls})|{verbs})了?(?:幅度|率)?(?:为|达)?\s*$"),
         "training": regex.compile(_gloss_tolerant(funding["training"])),
         "public_funds": regex.compile(rf"(?<!生均){_gloss_tolerant(funding['public_funds'])}"),
-        "share": regex.compile(r"占"),
         "stated_gap": regex.compile(
             r"增长高于\s*(?:" + alternation(funding["revenue"]) + r")\s*(?:的)?增长\s*$"
         ),
@@ -90,7 +90,7 @@ def _training_share(stmt: Statement) -> list[Finding]:
     public = _amount_after(stmt, pats["public_funds"], before=training)
     if training is None or public is None or public.q.value <= 0:
         return []
-    if pats["share"].search(stmt.match_text, training.end, stmt.end):
+    if "占" in stmt.match_text[training.end : stmt.end]:
         return []
     share = training.q.value * training.q.scale * HUNDRED / (public.q.value * public.q.scale)
     if share >= TRAINING_SHARE:
@@ -123,7 +123,7 @@ def _amount_after(
             continue
         if token.q.kind == "amount" and token.q.exact and not token.q.unit.endswith("/生"):
             gap = stmt.match_text[m.end() : token.start]
-            return token if len(gap) <= 12 and not regex.search(r"[，,；;。]", gap) else None
+            return token if len(gap) <= 12 and not _CLAUSE_BREAK.search(gap) else None
     return None
 
 

@@ -10,6 +10,7 @@ carries one; cells that a quantity already covers or that a mask refuses (dates,
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from decimal import Decimal
 
 import regex
@@ -33,16 +34,28 @@ def table_cell_quantities(text: str, quantities: list[Quantity]) -> list[Quantit
     cells = _number_cells(text)
     if not cells:
         return []
-    taken = [(q.start, q.end) for q in quantities] + _masked_lines(text, cells)
+    taken = _union([(q.start, q.end) for q in quantities] + _masked_lines(text, cells))
+    ends = [b for _, b in taken]
     found = []
     for start, end in cells:
-        if any(a < end and start < b for a, b in taken):
+        first = bisect_right(ends, start)  # the first taken span ending after the cell starts
+        if first < len(taken) and taken[first][0] < end:
             continue
         raw = text[start:end]
         decimals = len(raw.split(".")[1]) if "." in raw else 0
         found.append(Quantity(start, end, raw, Decimal(raw.replace(",", "")), decimals, ""))
-        taken.append((start, end))
     return found
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping spans covering the same characters (so their ends ascend)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _masked_lines(text: str, cells: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ the numbers of a row can be tied to the figures extraction found at the same pla
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import regex
 
@@ -63,14 +64,11 @@ class TextTable:
     rows: list[Row] = field(default_factory=list)
 
 
-def text_tables(text: str) -> list[TextTable]:
-    """Every run of "|"-separated lines in the text, read as a table."""
-    tables = []
-    for block in _pipe_blocks(text):
-        table = _read(block)
-        if table.rows:
-            tables.append(table)
-    return tables
+@lru_cache(maxsize=2)
+def text_tables(text: str) -> tuple[TextTable, ...]:
+    """Every run of "|"-separated lines in the text, read as a table. Remembered for the last
+    documents: the coefficient reader and the table-cell figures both read them."""
+    return tuple(table for block in _pipe_blocks(text) if (table := _read(block)).rows)
 
 
 def _pipe_blocks(text: str) -> list[list[tuple[int, str]]]:

@@ -121,32 +121,32 @@ def write_database(
 ) -> Path:
     """Create `path` fresh (any old file is replaced) and load every result and the review
     decisions in force into it, one document at a time (the results may be a stream)."""
-    path = Path(path)
-    path.unlink(missing_ok=True)
-    con = sqlite3.connect(path)
+    database = DatabaseWriter(path, version)
     try:
-        con.execute("PRAGMA foreign_keys = ON")
-        con.executescript("BEGIN;" + SCHEMA)  # schema and rows in one transaction
-        try:
-            _load(con, results, version)
-            con.executemany(INSERT_REVIEW, [review_row(d) for d in reviews])
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+        for result in results:
+            database.add(result)
+        return database.close(reviews)
     finally:
-        con.close()
-    return path
+        database.discard()
 
 
-def _load(con: sqlite3.Connection, results: Iterable[dict], version: str) -> None:
-    n_documents = n_findings = 0
-    for result in results:
-        n_documents += 1
+class DatabaseWriter:
+    """Rows inserted one document at a time, schema and rows in one transaction, so a batch
+    can load each document as it streams past and an error leaves no half-written file."""
+
+    def __init__(self, path: Path, version: str = "") -> None:
+        self.path, self.version = Path(path), version
+        self.path.unlink(missing_ok=True)
+        self.con: sqlite3.Connection | None = sqlite3.connect(self.path)
+        self.con.execute("PRAGMA foreign_keys = ON")
+        self.con.executescript("BEGIN;" + SCHEMA)
+        self.documents = self.findings = 0
+
+    def add(self, result: dict) -> None:
+        con, doc_id = self.con, result["doc_id"]
         con.execute(
             "INSERT INTO documents VALUES (" + ",".join("?" * 18) + ")", _document_row(result)
         )
-        doc_id = result["doc_id"]
         con.executemany(
             "INSERT INTO indicators VALUES (NULL" + ",?" * 18 + ")",
             [_indicator_row(doc_id, i) for i in result.get("indicators") or []],
@@ -160,11 +160,31 @@ def _load(con: sqlite3.Connection, results: Iterable[dict], version: str) -> Non
             "INSERT INTO findings VALUES (NULL" + ",?" * 15 + ")",
             [_finding_row(doc_id, f) for f in findings],
         )
-        n_findings += len(findings)
-    con.execute(
-        "INSERT INTO runs (version_key, finished_at, documents, findings) VALUES (?,?,?,?)",
-        (version, datetime.now(UTC).isoformat(timespec="seconds"), n_documents, n_findings),
-    )
+        self.documents += 1
+        self.findings += len(findings)
+
+    def close(self, reviews: Iterable[Decision] = ()) -> Path:
+        """The decisions in force and the run's row, then commit."""
+        self.con.executemany(INSERT_REVIEW, [review_row(d) for d in reviews])
+        self.con.execute(
+            "INSERT INTO runs (version_key, finished_at, documents, findings) VALUES (?,?,?,?)",
+            (
+                self.version,
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                self.documents,
+                self.findings,
+            ),
+        )
+        self.con.commit()
+        self.discard()
+        return self.path
+
+    def discard(self) -> None:
+        """Roll back what is not committed and close (also after an error)."""
+        if self.con is not None:
+            self.con.rollback()
+            self.con.close()
+            self.con = None
 
 
 def _document_row(result: dict) -> tuple:

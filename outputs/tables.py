@@ -95,14 +95,15 @@ class TableWriter:
     written at once, Parquet gets a row group every ROWS_BATCH rows. Both are typed by the data
     dictionary, not by the values seen, so every run gives every table the same schema."""
 
-    ROWS_BATCH = 20_000  # rows per Parquet row group
+    ROWS_BATCH = 10_000  # rows per Parquet row group
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.schemas = {"documents": data_dictionary()["documents"]} | {
             n: data_dictionary()[n] for n in TABLES
         }
-        self.pending: dict[str, list[dict]] = {n: [] for n in self.schemas}
+        self.pending: dict[str, dict[str, list]] = {n: self._empty(n) for n in self.schemas}
+        self.rows = dict.fromkeys(self.schemas, 0)
         self.parquet: dict = {}
         self.files = [(out_dir / "documents.jsonl").open("w", encoding="utf-8", newline="\n")]
         self.csv = {}
@@ -142,19 +143,25 @@ class TableWriter:
             writer.close()
         self.files, self.parquet = [], {}
 
+    def _empty(self, name: str) -> dict[str, list]:
+        return {c: [] for c, _k, _d in self.schemas[name]}
+
     def _append(self, name: str, rows: list[dict]) -> None:
-        self.pending[name] += rows
-        if len(self.pending[name]) >= self.ROWS_BATCH:
+        """Rows kept as typed columns until a row group is full (far smaller than dicts)."""
+        for column, kind, _d in self.schemas[name]:
+            self.pending[name][column] += [arrow_value(r.get(column), kind) for r in rows]
+        self.rows[name] += len(rows)
+        if self.rows[name] >= self.ROWS_BATCH:
             self._write_group(name)
 
     def _write_group(self, name: str) -> None:
-        rows, self.pending[name] = self.pending[name], []
-        if not rows:
+        data, self.pending[name] = self.pending[name], self._empty(name)
+        if not self.rows[name]:
             return
         import pyarrow as pa
 
+        self.rows[name] = 0
         writer = self.parquet.get(name) or self._parquet_writer(name)
-        data = {c: [arrow_value(r.get(c), k) for r in rows] for c, k, _d in self.schemas[name]}
         writer.write_table(pa.Table.from_pydict(data, schema=writer.schema))
 
     def _parquet_writer(self, name: str):  # noqa: ANN202 - pyarrow is imported lazily

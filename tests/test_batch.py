@@ -333,20 +333,33 @@ def test_corpus_checks_and_report_hooks(tmp_path: Path, monkeypatch: pytest.Monk
     corpus, out = small_corpus(tmp_path / "c", n=2), tmp_path / "out"
     seen: dict = {}
 
-    def check_corpus(results: list[dict]) -> list[dict]:
-        first = results[0]["doc_id"]
-        return [{"doc_id": first, "rule": "duplicate_report", "severity": "info",
-                 "message": "与其他区县报告重复", "formula": None, "reported": None,
-                 "expected": None, "evidence": {"start": 0, "end": 1, "text": "x"}}]  # fmt: skip
+    class FakeIndex:
+        def __init__(self) -> None:
+            self.first = None
 
-    def write_report(results: list[dict], texts: dict, out_dir: Path) -> None:
-        seen["texts"] = {k: texts[k] for k in texts}
-        (out_dir / "report").mkdir()
-        (out_dir / "report" / "index.html").write_text("<html></html>", encoding="utf-8")
+        def add(self, result: dict, statements: dict | None = None) -> None:
+            self.first = self.first or result["doc_id"]
 
-    monkeypatch.setattr(batch.run, "check_corpus", check_corpus)
+        def findings(self) -> list[dict]:
+            return [{"doc_id": self.first, "rule": "duplicate_report", "severity": "info",
+                     "message": "与其他区县报告重复", "formula": None, "reported": None,
+                     "expected": None, "evidence": {"start": 0, "end": 1, "text": "x"}}]  # fmt: skip
+
+    class FakeReport:
+        def __init__(self, out_dir: Path) -> None:
+            self.dir = out_dir / "report"
+            self.dir.mkdir()
+            seen["texts"] = {}
+
+        def add(self, result: dict, text: str) -> None:
+            seen["texts"][result["doc_id"]] = text
+
+        def close(self, results: list[dict]) -> None:
+            (self.dir / "index.html").write_text("<html></html>", encoding="utf-8")
+
+    monkeypatch.setattr(batch.run, "CorpusIndex", FakeIndex)
     monkeypatch.setitem(
-        sys.modules, "outputs.report.build", types.SimpleNamespace(write_report=write_report)
+        sys.modules, "outputs.report.build", types.SimpleNamespace(ReportWriter=FakeReport)
     )
     summary = run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
     docs = documents(out)
@@ -407,12 +420,15 @@ def test_failing_report_keeps_the_other_outputs(
 ) -> None:
     corpus, out = small_corpus(tmp_path / "c", n=1), tmp_path / "out"
 
-    def broken_report(results: list[dict], texts: dict, out_dir: Path) -> None:
-        (out_dir / "report").mkdir()
-        raise ValueError("chart exploded")
+    class BrokenReport:
+        def __init__(self, out_dir: Path) -> None:
+            (out_dir / "report").mkdir()
+
+        def add(self, result: dict, text: str) -> None:
+            raise ValueError("chart exploded")
 
     monkeypatch.setitem(
-        sys.modules, "outputs.report.build", types.SimpleNamespace(write_report=broken_report)
+        sys.modules, "outputs.report.build", types.SimpleNamespace(ReportWriter=BrokenReport)
     )
     summary = run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
     assert "HTML报告生成失败" in summary.render() and "chart exploded" in summary.render()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from pipeline.engine.corpus import _agree, _statements, check_corpus
+from pipeline.engine.corpus import _agree, check_corpus, comparable_statements
 
 
 def pairwise(results: list[dict]) -> set[tuple]:
@@ -13,11 +13,11 @@ def pairwise(results: list[dict]) -> set[tuple]:
     others: dict[tuple, list] = {}
     ok = [r for r in results if r["meta"].get("district") and r.get("status", "ok") == "ok"]
     for a in ok:
-        sa = _statements(a)
+        sa = comparable_statements(a)
         for b in ok:
             if b is a or a["meta"]["district"] != b["meta"]["district"]:
                 continue
-            sb = _statements(b)
+            sb = comparable_statements(b)
             for key in sa.keys() & sb.keys():
                 if not _agree(sa[key]["value"], sb[key]["value"]):
                     entry = others.setdefault((a["doc_id"], key), [sa[key]["value"], []])

@@ -93,7 +93,7 @@ def test_a_run_writes_the_rows_of_its_results(demo_run: tuple[Path, list[dict]])
     assert_tables_hold(out, results)
 
 
-@pytest.mark.parametrize("batch", [1, 7, 20_000])
+@pytest.mark.parametrize("batch", [1, 7, 10_000])
 def test_batch_sizes_change_no_byte(
     demo_run: tuple[Path, list[dict]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:

@@ -59,16 +59,31 @@ def write_report(results: list[dict[str, Any]], texts: Mapping[str, str], out_di
     `texts[doc_id]` is the normalised text every offset in the results indexes; a missing text
     (failed documents) gives a page with metadata and findings but no text.
     """
-    report_dir = Path(out_dir) / "report"
-    report_dir.mkdir(parents=True, exist_ok=True)
-    names = set()
+    report = ReportWriter(out_dir)
     for result in results:
+        report.add(result, texts.get(result["doc_id"], ""))
+    return report.close(results)
+
+
+class ReportWriter:
+    """Document pages written as the documents stream past (they need each one's figures and
+    text); the index, district and rules pages at the end, from results without figures."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.dir = Path(out_dir) / "report"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.names: set[str] = set()
+
+    def add(self, result: dict[str, Any], text: str) -> None:
         name = page_name(result["doc_id"])
-        names.add(name)
-        _write(report_dir / name, document_page(result, texts.get(result["doc_id"], "")))
-    _remove_stale(report_dir, names)
-    _write_districts(report_dir / "district", results)
-    _write(report_dir / RULES_PAGE, rules_page(results))
-    index = report_dir / "index.html"
-    _write(index, index_page(results))
-    return index
+        self.names.add(name)
+        _write(self.dir / name, document_page(result, text))
+
+    def close(self, results: list[dict[str, Any]]) -> Path:
+        """The pages over all documents; returns the index."""
+        _remove_stale(self.dir, self.names)
+        _write_districts(self.dir / "district", results)
+        _write(self.dir / RULES_PAGE, rules_page(results))
+        index = self.dir / "index.html"
+        _write(index, index_page(results))
+        return index

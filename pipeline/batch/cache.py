@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,8 +102,35 @@ class Cache:
                 shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
 
 
+class UnloadedFigures(Sequence):
+    """A document's figures while the batch holds its result: their count, not them.
+
+    Figures are most of a result's size; the outputs read them back from the cache one
+    document at a time (`CachedTexts.restore`). Anything that reads them without restoring
+    fails loudly instead of seeing none.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: int) -> dict:
+        raise LookupError("figures not loaded: restore the result from the cache first")
+
+
+def without_figures(result: dict) -> dict:
+    """The result as the batch holds it (a shallow copy, figures counted but not kept)."""
+    figures = result.get("figures")
+    if not figures:
+        return result
+    return {**result, "figures": UnloadedFigures(len(figures))}
+
+
 class CachedTexts(Mapping):
-    """doc_id → document text, read from the cache on demand so a large corpus fits in memory."""
+    """doc_id → document text, read from the cache on demand so a large corpus fits in memory;
+    `restore` gives a held result its figures back the same way."""
 
     def __init__(self, cache: Cache, sha_by_doc: dict[str, str], extra: dict[str, str]) -> None:
         self._cache, self._sha, self._extra = cache, sha_by_doc, extra
@@ -119,6 +146,14 @@ class CachedTexts(Mapping):
 
     def __len__(self) -> int:
         return len(self._sha.keys() | self._extra.keys())
+
+    def restore(self, result: dict) -> dict:
+        """The result with its figures read back from its cache entry (as is if it has them)."""
+        if not isinstance(result.get("figures"), UnloadedFigures):
+            return result
+        entry = self._cache.load(self._sha[result["doc_id"]])
+        figures = (entry or {}).get("result", {}).get("figures") or []
+        return {k: figures if k == "figures" else v for k, v in result.items()}
 
 
 def atomic_write(path: Path, text: str) -> None:

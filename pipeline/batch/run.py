@@ -18,13 +18,13 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from pipeline.batch.cache import HASH_INDEX, Cache, CachedTexts, cache_version
+from pipeline.batch.cache import HASH_INDEX, Cache, CachedTexts, cache_version, without_figures
 from pipeline.batch.corpus import SourceFile, discover, hash_sources, load_manifest, source_info
 from pipeline.batch.lock import RunError, holding_out_dir_lock
 from pipeline.batch.uptodate import inputs_digest, record, summary_record, unchanged
@@ -35,7 +35,7 @@ from pipeline.batch.workers import (
     failed_result,
     process_file,
 )
-from pipeline.engine.corpus import check_corpus
+from pipeline.engine.corpus import CorpusIndex, comparable_statements
 from pipeline.ingest.files import Limits
 from pipeline.labels import SEVERITY_LABEL, STATUS_LABEL
 from pipeline.review import Decision, apply_reviews, assign_ids, load_decisions
@@ -121,7 +121,8 @@ def run_corpus(
         summary.cached = len(unique)  # every entry as at the last complete write: none parsed
         summary.seconds = time.monotonic() - started
         return summary
-    done = _load_cached(cache, unique)
+    statements: dict[str, dict] = {}  # doc_id → what the corpus check compares
+    done = _load_cached(cache, unique, statements)
     todo = [s for s in unique if s.sha256 not in done]
     summary.processed, summary.cached = len(todo), len(unique) - len(todo)
 
@@ -145,7 +146,8 @@ def run_corpus(
             if src.readable:
                 with disk_errors(out_dir):
                     cache.store(src, result, text, source_info(src, by_path, by_sha))
-                done[src.sha256] = result
+                statements[result["doc_id"]] = comparable_statements(result)
+                done[src.sha256] = without_figures(result)
             else:  # not cached: retried next run, when it may have become readable
                 transient[src.sha256] = (result, text)
         counts[result["status"]] += 1
@@ -161,7 +163,7 @@ def run_corpus(
     if districts:
         results = select_districts(results, districts, summary.warnings)
     expected_warnings = len(summary.warnings)
-    _add_corpus_findings(results, summary.warnings)
+    _add_corpus_findings(results, statements, summary.warnings)
     for result in results:
         assign_ids(result)
     reviews = apply_reviews(results, load_decisions(out_dir))
@@ -225,13 +227,18 @@ def _progress_text(counts: Counter) -> str:
     return main + (f" · 空/不支持 {other}" if other else "")
 
 
-def _load_cached(cache: Cache, unique: list[SourceFile]) -> dict[str, dict]:
-    """sha256 → cached result for every file with a valid entry; the others are to be done."""
+def _load_cached(
+    cache: Cache, unique: list[SourceFile], statements: dict[str, dict]
+) -> dict[str, dict]:
+    """sha256 → cached result (without its figures, their statements kept in `statements`)
+    for every file with a valid entry; the others are to be done."""
     done = {}
     for src in unique:
         entry = cache.load(src.sha256)
         if entry is not None:
-            done[src.sha256] = entry["result"]
+            result = entry["result"]
+            statements[result["doc_id"]] = comparable_statements(result)
+            done[src.sha256] = without_figures(result)
     return done
 
 
@@ -279,10 +286,15 @@ def _district_key(name: object) -> str:
     return text[:-1] if len(text) > 2 and text[-1] in "区县市旗" else text
 
 
-def _add_corpus_findings(results: list[dict], warnings: list[str]) -> None:
-    """Append corpus-level findings (comparisons across documents)."""
+def _add_corpus_findings(
+    results: list[dict], statements: Mapping[str, dict], warnings: list[str]
+) -> None:
+    """Append corpus-level findings (comparisons across documents), in corpus order."""
     try:
-        findings = check_corpus(results) or []
+        index = CorpusIndex()
+        for result in results:
+            index.add(result, statements.get(result["doc_id"]))
+        findings = index.findings()
     except Exception as exc:  # the per-document results are still worth writing
         warnings.append(f"跨文档检查出错，已跳过（{type(exc).__name__}: {exc}）")
         return
@@ -310,19 +322,37 @@ def write_outputs(
     warnings: list[str] | None = None,
     reviews: Iterable[Decision] = (),
 ) -> list[Path]:
-    """Write every output into a staging folder, then move each into place by rename."""
-    from outputs.database import write_database
-    from outputs.tables import write_tables
+    """Write every output into a staging folder, then move each into place by rename.
+
+    One pass over the documents feeds the per-document outputs (tables, database, document
+    pages), each result restored with its figures from the cache (`texts.restore`) and let go;
+    the workbook and the report's summary pages then read the results without figures.
+    """
+    from outputs.database import DatabaseWriter
+    from outputs.tables import TableWriter
     from outputs.workbook import write_workbook
 
+    warnings = warnings if warnings is not None else []
+    restore = getattr(texts, "restore", lambda result: result)
     staging = out_dir / STAGING_DIR
     shutil.rmtree(staging, ignore_errors=True)
     with disk_errors(out_dir, cleanup=staging):
         staging.mkdir(parents=True)
-        write_tables(results, staging)
+        tables, database = TableWriter(staging), DatabaseWriter(staging / "audit.sqlite", version)
+        report = _Report(staging, warnings)
+        try:
+            for held in results:
+                result = restore(held)
+                tables.add(result)
+                database.add(result)
+                report.add(result, texts.get(result["doc_id"], ""))
+            tables.close()
+            database.close(reviews)
+        finally:
+            tables.discard()
+            database.discard()
         write_workbook(results, staging / "comparison.xlsx")
-        write_database(results, staging / "audit.sqlite", version, reviews)
-        _write_report(results, texts, staging, warnings if warnings is not None else [])
+        report.close(results)
     written = [_move_into_place(item, out_dir) for item in sorted(staging.iterdir())]
     shutil.rmtree(staging, ignore_errors=True)
     return written
@@ -344,19 +374,34 @@ def disk_errors(out_dir: Path, cleanup: Path | None = None) -> Iterator[None]:
         ) from exc
 
 
-def _write_report(
-    results: list[dict], texts: Mapping[str, str], staging: Path, warnings: list[str]
-) -> None:
-    """The HTML report; its failure keeps the previous report."""
-    from outputs.report.build import write_report
+class _Report:
+    """The HTML report, fed as the documents pass; its failure keeps the previous report
+    (a warning) and never stops the other outputs."""
 
-    try:
-        write_report(results, texts, staging)
-    except Exception as exc:
-        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
-            raise  # a full disk stops the whole write, not just the report
-        shutil.rmtree(staging / "report", ignore_errors=True)
-        warnings.append(f"HTML报告生成失败，保留上次的报告（{type(exc).__name__}: {exc}）")
+    def __init__(self, staging: Path, warnings: list[str]) -> None:
+        from outputs.report.build import ReportWriter
+
+        self.staging, self.warnings = staging, warnings
+        self.writer: ReportWriter | None = None
+        self._guard(lambda: setattr(self, "writer", ReportWriter(staging)))
+
+    def add(self, result: dict, text: str) -> None:
+        if self.writer is not None:
+            self._guard(lambda: self.writer.add(result, text))
+
+    def close(self, results: list[dict]) -> None:
+        if self.writer is not None:
+            self._guard(lambda: self.writer.close(results))
+
+    def _guard(self, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+                raise  # a full disk stops the whole write, not just the report
+            self.writer = None
+            shutil.rmtree(self.staging / "report", ignore_errors=True)
+            self.warnings.append(f"HTML报告生成失败，保留上次的报告（{type(exc).__name__}: {exc}）")
 
 
 def _move_into_place(item: Path, out_dir: Path) -> Path:

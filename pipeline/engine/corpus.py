@@ -38,12 +38,16 @@ class CorpusIndex:
     def __init__(self) -> None:
         self._by_key: dict[tuple, list[tuple[dict, dict]]] = defaultdict(list)
 
-    def add(self, result: dict) -> None:
+    def add(self, result: dict, statements: dict[tuple, dict] | None = None) -> None:
+        """File a document; `statements` are its `comparable_statements(result)` when computed earlier
+        (a batch computes them while it still has the figures, then drops the figures)."""
         district = (result.get("meta") or {}).get("district")
         if not district or result.get("status", "ok") != "ok":
             return
         doc = {"doc_id": result.get("doc_id"), "path": result.get("path")}
-        for key, statement in _statements(result).items():
+        if statements is None:
+            statements = comparable_statements(result)
+        for key, statement in statements.items():
             self._by_key[(district, key)].append((doc, statement))
 
     def findings(self) -> list[dict]:
@@ -67,7 +71,7 @@ class CorpusIndex:
         return findings
 
 
-def _statements(doc: dict) -> dict[tuple, dict]:
+def comparable_statements(doc: dict) -> dict[tuple, dict]:
     """key → {value, decimals, unit, evidence, label, level, year}; ambiguous keys dropped."""
     report_year = (doc.get("meta") or {}).get("report_year")
     found: dict[tuple, list[dict]] = defaultdict(list)

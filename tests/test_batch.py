@@ -331,7 +331,6 @@ def test_any_change_since_the_last_write_rebuilds_the_outputs(
 
 def test_corpus_checks_and_report_hooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus, out = small_corpus(tmp_path / "c", n=2), tmp_path / "out"
-    seen: dict = {}
 
     class FakeIndex:
         def __init__(self) -> None:
@@ -348,11 +347,10 @@ def test_corpus_checks_and_report_hooks(tmp_path: Path, monkeypatch: pytest.Monk
     class FakeReport:
         def __init__(self, out_dir: Path) -> None:
             self.dir = out_dir / "report"
-            self.dir.mkdir()
-            seen["texts"] = {}
+            self.dir.mkdir(exist_ok=True)
 
-        def add(self, result: dict, text: str) -> None:
-            seen["texts"][result["doc_id"]] = text
+        def add(self, result: dict, text: str) -> None:  # written by a child: seen as files
+            (self.dir / f"{result['doc_id']}.txt").write_text(text, encoding="utf-8")
 
         def close(self, results: list[dict]) -> None:
             (self.dir / "index.html").write_text("<html></html>", encoding="utf-8")
@@ -366,7 +364,8 @@ def test_corpus_checks_and_report_hooks(tmp_path: Path, monkeypatch: pytest.Monk
     assert [f["rule"] for f in docs[0]["findings"]][-1] == "duplicate_report"
     assert summary.by_severity["info"] >= 1
     assert (out / "report" / "index.html").is_file()
-    assert len(seen["texts"]) == 3 and "綦江" in seen["texts"][docs[0]["doc_id"]]
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in (out / "report").glob("*.txt")}
+    assert len(texts) == 3 and "綦江" in texts[docs[0]["doc_id"]]
     run_corpus(
         corpus, out, workers=1, progress=False, worker=ingest_only
     )  # cached: the finding is not doubled
@@ -422,7 +421,7 @@ def test_failing_report_keeps_the_other_outputs(
 
     class BrokenReport:
         def __init__(self, out_dir: Path) -> None:
-            (out_dir / "report").mkdir()
+            (out_dir / "report").mkdir(exist_ok=True)
 
         def add(self, result: dict, text: str) -> None:
             raise ValueError("chart exploded")

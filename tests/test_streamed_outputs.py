@@ -134,3 +134,65 @@ def test_types_come_from_the_dictionary_not_from_the_values(tmp_path: Path) -> N
     assert table.column("value").to_pylist() == [85.0, None]
     assert table.column("year").to_pylist() == [None, 2024]
     assert table.column("label").to_pylist() == ["=HYPERLINK(1)", "x"]
+
+
+def database_rows(path: Path) -> dict[str, list[tuple]]:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        tables = ("documents", "indicators", "figures", "findings", "reviews")
+        rows = {t: con.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
+        rows["runs"] = con.execute("SELECT documents, findings FROM runs").fetchall()
+        return rows
+    finally:
+        con.close()
+
+
+def test_parts_written_by_forked_processes_join_into_one_pass(
+    demo_run: tuple[Path, list[dict]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.batch import outputs as batch_outputs
+
+    _, results = demo_run
+    texts = {r["doc_id"]: f"正文{n}" for n, r in enumerate(results)}
+    monkeypatch.setattr(batch_outputs, "PART_MIN_DOCUMENTS", 2)
+    assert len(batch_outputs._split(results, 3)) == 3
+    one, parts = tmp_path / "one", tmp_path / "parts"
+    batch_outputs.write_outputs(results, texts, one, "v", processes=1)
+    batch_outputs.write_outputs(results, texts, parts, "v", processes=3)
+    for name in ("documents.jsonl", *(f"{n}.csv" for n in TABLES)):
+        assert (parts / name).read_bytes() == (one / name).read_bytes(), name
+    for name in data_dictionary():
+        a, b = pq.read_table(parts / f"{name}.parquet"), pq.read_table(one / f"{name}.parquet")
+        assert a.equals(b), name
+    assert database_rows(parts / "audit.sqlite") == database_rows(one / "audit.sqlite")
+    pages = sorted(p.relative_to(one) for p in (one / "report").rglob("*") if p.is_file())
+    assert pages == sorted(
+        p.relative_to(parts) for p in (parts / "report").rglob("*") if p.is_file()
+    )
+    for page in pages:
+        assert (parts / page).read_bytes() == (one / page).read_bytes(), page
+    assert not list(parts.glob(".staging")) and not list(parts.rglob(".part-*"))
+
+
+def test_a_part_whose_report_fails_keeps_the_other_outputs(
+    demo_run: tuple[Path, list[dict]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outputs.report.build import ReportWriter
+    from pipeline.batch import outputs as batch_outputs
+
+    _, results = demo_run
+    last = results[-1]["doc_id"]
+
+    def add(self: ReportWriter, result: dict, text: str) -> None:
+        if result["doc_id"] == last:
+            raise ValueError("chart exploded")
+
+    monkeypatch.setattr(batch_outputs, "PART_MIN_DOCUMENTS", 2)
+    monkeypatch.setattr(ReportWriter, "add", add)
+    warnings: list[str] = []
+    batch_outputs.write_outputs(results, {}, tmp_path, "v", warnings, processes=2)
+    assert len(warnings) == 1 and "chart exploded" in warnings[0]
+    assert not (tmp_path / "report").exists() and (tmp_path / "comparison.xlsx").is_file()
+    assert len((tmp_path / "documents.jsonl").read_text("utf-8").splitlines()) == len(results)

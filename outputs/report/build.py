@@ -72,16 +72,13 @@ class ReportWriter:
     def __init__(self, out_dir: Path) -> None:
         self.dir = Path(out_dir) / "report"
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.names: set[str] = set()
 
     def add(self, result: dict[str, Any], text: str) -> None:
-        name = page_name(result["doc_id"])
-        self.names.add(name)
-        _write(self.dir / name, document_page(result, text))
+        _write(self.dir / page_name(result["doc_id"]), document_page(result, text))
 
     def close(self, results: list[dict[str, Any]]) -> Path:
-        """The pages over all documents; returns the index."""
-        _remove_stale(self.dir, self.names)
+        """The pages over all documents (those of documents gone are removed); the index."""
+        _remove_stale(self.dir, {page_name(r["doc_id"]) for r in results})
         _write_districts(self.dir / "district", results)
         _write(self.dir / RULES_PAGE, rules_page(results))
         index = self.dir / "index.html"

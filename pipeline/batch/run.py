@@ -9,16 +9,12 @@ recorded as `failed` in the outputs but not cached, so the next run tries those 
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import functools
 import json
-import os
-import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +22,8 @@ from tqdm import tqdm
 
 from pipeline.batch.cache import HASH_INDEX, Cache, CachedTexts, cache_version, without_figures
 from pipeline.batch.corpus import SourceFile, discover, hash_sources, load_manifest, source_info
-from pipeline.batch.lock import RunError, holding_out_dir_lock
+from pipeline.batch.lock import holding_out_dir_lock
+from pipeline.batch.outputs import disk_errors, write_outputs
 from pipeline.batch.uptodate import inputs_digest, record, summary_record, unchanged
 from pipeline.batch.workers import (
     DEFAULT_TIMEOUT,
@@ -38,10 +35,7 @@ from pipeline.batch.workers import (
 from pipeline.engine.corpus import CorpusIndex, comparable_statements
 from pipeline.ingest.files import Limits
 from pipeline.labels import SEVERITY_LABEL, STATUS_LABEL
-from pipeline.review import Decision, apply_reviews, assign_ids, load_decisions
-
-STAGING_DIR = ".staging"
-DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+from pipeline.review import apply_reviews, assign_ids, load_decisions
 
 
 @dataclass
@@ -168,7 +162,9 @@ def run_corpus(
         assign_ids(result)
     reviews = apply_reviews(results, load_decisions(out_dir))
     digest = inputs_digest(cache, unique, by_path, by_sha, districts, out_dir)
-    summary.outputs = write_outputs(results, texts, out_dir, version, summary.warnings, reviews)
+    summary.outputs = write_outputs(
+        results, texts, out_dir, version, summary.warnings, reviews, processes=workers or 1
+    )
     cache.prune()
     summary.documents = len(results)
     summary.by_status = Counter(r["status"] for r in results)
@@ -309,111 +305,3 @@ def _finding_order(finding: dict) -> tuple:
     """A total order independent of hashing (set order changes with PYTHONHASHSEED)."""
     start = (finding.get("evidence") or {}).get("start") or 0
     return start, json.dumps(finding, sort_keys=True, ensure_ascii=False, default=str)
-
-
-# --------------------------------------------------------------------------- outputs
-
-
-def write_outputs(
-    results: list[dict],
-    texts: Mapping[str, str],
-    out_dir: Path,
-    version: str,
-    warnings: list[str] | None = None,
-    reviews: Iterable[Decision] = (),
-) -> list[Path]:
-    """Write every output into a staging folder, then move each into place by rename.
-
-    One pass over the documents feeds the per-document outputs (tables, database, document
-    pages), each result restored with its figures from the cache (`texts.restore`) and let go;
-    the workbook and the report's summary pages then read the results without figures.
-    """
-    from outputs.database import DatabaseWriter
-    from outputs.tables import TableWriter
-    from outputs.workbook import write_workbook
-
-    warnings = warnings if warnings is not None else []
-    restore = getattr(texts, "restore", lambda result: result)
-    staging = out_dir / STAGING_DIR
-    shutil.rmtree(staging, ignore_errors=True)
-    with disk_errors(out_dir, cleanup=staging):
-        staging.mkdir(parents=True)
-        tables, database = TableWriter(staging), DatabaseWriter(staging / "audit.sqlite", version)
-        report = _Report(staging, warnings)
-        try:
-            for held in results:
-                result = restore(held)
-                tables.add(result)
-                database.add(result)
-                report.add(result, texts.get(result["doc_id"], ""))
-            tables.close()
-            database.close(reviews)
-        finally:
-            tables.discard()
-            database.discard()
-        write_workbook(results, staging / "comparison.xlsx")
-        report.close(results)
-    written = [_move_into_place(item, out_dir) for item in sorted(staging.iterdir())]
-    shutil.rmtree(staging, ignore_errors=True)
-    return written
-
-
-@contextlib.contextmanager
-def disk_errors(out_dir: Path, cleanup: Path | None = None) -> Iterator[None]:
-    """A full disk (or quota) while writing becomes a RunError; staged files are removed."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno not in DISK_FULL:
-            raise
-        if cleanup is not None:
-            shutil.rmtree(cleanup, ignore_errors=True)
-        raise RunError(
-            f"输出目录 {out_dir} 所在磁盘空间不足（{exc.strerror or exc}），本次输出未写入，"
-            "上次的输出保持不变；已完成的文档已缓存，腾出空间后重新运行即可继续"
-        ) from exc
-
-
-class _Report:
-    """The HTML report, fed as the documents pass; its failure keeps the previous report
-    (a warning) and never stops the other outputs."""
-
-    def __init__(self, staging: Path, warnings: list[str]) -> None:
-        from outputs.report.build import ReportWriter
-
-        self.staging, self.warnings = staging, warnings
-        self.writer: ReportWriter | None = None
-        self._guard(lambda: setattr(self, "writer", ReportWriter(staging)))
-
-    def add(self, result: dict, text: str) -> None:
-        if self.writer is not None:
-            self._guard(lambda: self.writer.add(result, text))
-
-    def close(self, results: list[dict]) -> None:
-        if self.writer is not None:
-            self._guard(lambda: self.writer.close(results))
-
-    def _guard(self, step: Callable[[], object]) -> None:
-        try:
-            step()
-        except Exception as exc:
-            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
-                raise  # a full disk stops the whole write, not just the report
-            self.writer = None
-            shutil.rmtree(self.staging / "report", ignore_errors=True)
-            self.warnings.append(f"HTML报告生成失败，保留上次的报告（{type(exc).__name__}: {exc}）")
-
-
-def _move_into_place(item: Path, out_dir: Path) -> Path:
-    """Rename a staged file over its old version; swap a staged folder with the old one."""
-    target = out_dir / item.name
-    if item.is_dir():
-        old = out_dir / f".{item.name}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if target.exists():
-            os.replace(target, old)
-        os.replace(item, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(item, target)
-    return target

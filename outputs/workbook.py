@@ -164,6 +164,7 @@ def comparison_sheet(ws: Worksheet, results: list[dict]) -> None:
     headers = FIXED_HEADERS + [c.header(units.get((c.code, c.level))) for c in columns]
     header(ws, headers)
     first = len(FIXED_HEADERS) + 1
+    decimals = dict.fromkeys(columns, 0)
     for r_index, result in enumerate(rows, start=2):
         meta = result.get("meta") or {}
         ws.cell(r_index, 1, meta.get("district"))
@@ -176,6 +177,7 @@ def comparison_sheet(ws: Worksheet, results: list[dict]) -> None:
         for c_index, column in enumerate(columns, start=first):
             cell = ws.cell(r_index, c_index)
             indicator = _first(result.get("indicators") or [], column)
+            decimals[column] = max(decimals[column], _decimals(indicator))
             if column.kind == "cv":
                 _cv_cell(cell, column, result)
             elif indicator is None:
@@ -185,7 +187,7 @@ def comparison_sheet(ws: Worksheet, results: list[dict]) -> None:
             else:
                 _indicator_cell(cell, indicator, targets, (column.code, column.level) in numeric)
     for c_index, column in enumerate(columns, start=first):
-        fmt = "0.000" if column.kind == "cv" else _number_format(rows, column)
+        fmt = "0.000" if column.kind == "cv" else _number_format(decimals[column])
         for r_index in range(2, len(rows) + 2):
             ws.cell(r_index, c_index).number_format = fmt
     finish(ws, headers, freeze="C2", widths={1: 16, 2: 8, 3: 40, 6: 18}, header_height=46)
@@ -217,15 +219,17 @@ def _numeric_columns(results: list[dict]) -> set[tuple[str, str]]:
     }
 
 
-def _number_format(results: list[dict], column: Column) -> str:
-    """As many decimals as the most precise value of the column states."""
-    decimals = 0
-    for r in results:
-        ind = _first(r.get("indicators") or [], column)
-        value = None if ind is None else ind.get("value")
-        if isinstance(value, float):
-            text = repr(value)
-            decimals = max(decimals, len(text.split(".")[1]) if "." in text else 0)
+def _decimals(indicator: dict | None) -> int:
+    """How many decimals the indicator's value states (0 for none or an integer)."""
+    value = None if indicator is None else indicator.get("value")
+    if not isinstance(value, float):
+        return 0
+    text = repr(value)
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _number_format(decimals: int) -> str:
+    """As many decimals as the most precise value of the column states (at most 4)."""
     return "0" if decimals == 0 else "0." + "0" * min(decimals, 4)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from pipeline.batch.cache import HASH_INDEX, Cache, CachedTexts, cache_version, without_figures
+from pipeline.batch.cache import HASH_INDEX, Cache, CachedTexts, cache_version, held
 from pipeline.batch.corpus import SourceFile, discover, hash_sources, load_manifest, source_info
 from pipeline.batch.lock import holding_out_dir_lock
 from pipeline.batch.outputs import disk_errors, write_outputs
@@ -141,7 +141,7 @@ def run_corpus(
                 with disk_errors(out_dir):
                     cache.store(src, result, text, source_info(src, by_path, by_sha))
                 statements[result["doc_id"]] = comparable_statements(result)
-                done[src.sha256] = without_figures(result)
+                done[src.sha256] = held(result)
             else:  # not cached: retried next run, when it may have become readable
                 transient[src.sha256] = (result, text)
         counts[result["status"]] += 1
@@ -234,7 +234,7 @@ def _load_cached(
         if entry is not None:
             result = entry["result"]
             statements[result["doc_id"]] = comparable_statements(result)
-            done[src.sha256] = without_figures(result)
+            done[src.sha256] = held(result)
     return done
 
 

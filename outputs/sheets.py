@@ -7,11 +7,11 @@ file is opened); every finding links to its place on the document's HTML page.
 from __future__ import annotations
 
 from openpyxl.styles import Alignment
-from openpyxl.worksheet.worksheet import Worksheet
 
 from outputs.rule_docs import all_rules, rule_name
 from outputs.summary import STATES, district_rule_table, totals
 from outputs.tables import data_dictionary
+from outputs.xlsx_sheet import Sheet
 from outputs.xlsx_style import (
     GREY_FONT,
     ORANGE,
@@ -52,7 +52,7 @@ def finding_order(result: dict, index: int) -> tuple:
 MAX_FINDING_ROWS = 1_048_576 - 2
 
 
-def findings_sheet(ws: Worksheet, results: list[dict], rule_rows: dict[str, int]) -> None:
+def findings_sheet(ws: Sheet, results: list[dict], rule_rows: dict[str, int]) -> None:
     """Every finding, one per row: by district and year, then severity, then place in the text.
 
     A dismissed finding stays listed, greyed, with its note; a confirmed one has its 复核 cell red.
@@ -119,7 +119,7 @@ def findings_sheet(ws: Worksheet, results: list[dict], rule_rows: dict[str, int]
 # --------------------------------------------------------------------------- 汇总
 
 
-def summary_sheet(ws: Worksheet, results: list[dict], rule_rows: dict[str, int]) -> None:
+def summary_sheet(ws: Sheet, results: list[dict], rule_rows: dict[str, int]) -> None:
     """Findings by district × rule, counted by severity and by review state."""
     headers = [
         "区县", "规则", "规则编号",
@@ -154,7 +154,7 @@ DOCUMENT_HEADERS = [
 ]  # fmt: skip
 
 
-def documents_sheet(ws: Worksheet, results: list[dict]) -> None:
+def documents_sheet(ws: Sheet, results: list[dict]) -> None:
     """Every document with its status, provenance and counts."""
     header(ws, DOCUMENT_HEADERS)
     for row, result in enumerate(results, start=2):
@@ -202,7 +202,7 @@ RULE_HEADERS = ["规则编号", "规则", "默认严重程度", "检查什么", 
                 "为何可能误报", "本次问题数"]  # fmt: skip
 
 
-def rules_sheet(ws: Worksheet, results: list[dict]) -> dict[str, int]:
+def rules_sheet(ws: Sheet, results: list[dict]) -> dict[str, int]:
     """One row per rule with its explanation; returns rule id → row (for links)."""
     header(ws, RULE_HEADERS)
     used: dict[str, int] = {}
@@ -224,7 +224,7 @@ def rules_sheet(ws: Worksheet, results: list[dict]) -> dict[str, int]:
 # --------------------------------------------------------------------------- 数据字典
 
 
-def dictionary_sheet(ws: Worksheet) -> None:
+def dictionary_sheet(ws: Sheet) -> None:
     """The fixed schema of documents/indicators/figures/findings (CSV and Parquet) in Chinese."""
     headers = ["表", "列名", "类型", "说明"]
     header(ws, headers)

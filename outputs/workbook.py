@@ -18,10 +18,8 @@ from functools import cache
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import tostring
 
 from outputs.sheets import (
@@ -31,6 +29,7 @@ from outputs.sheets import (
     rules_sheet,
     summary_sheet,
 )
+from outputs.xlsx_sheet import LightCell, Sheet, save
 from outputs.xlsx_style import ORANGE, RED, finish, header, link, report_page, source_target
 from pipeline.labels import SEVERITY_LABEL
 from pipeline.review import STATE_LABEL
@@ -51,18 +50,20 @@ AUTHOR = "edu-audit"
 FIXED_HEADERS = ["区县", "报告年度", "标题", "报告页面", "来源", "文档编号"]
 
 
+SHEET_ORDER = ("对比表", "问题清单", "汇总", "文档", "规则说明", "数据字典")
+
+
 def write_workbook(results: list[dict], path: Path) -> Path:
     """Write the sheets; returns the path written."""
     results = sorted(results, key=document_order)
-    wb = Workbook()
-    rule_rows = rules_sheet(wb.create_sheet("规则说明"), results)
-    comparison_sheet(wb.active, results)
-    findings_sheet(wb.create_sheet("问题清单", 1), results, rule_rows)
-    summary_sheet(wb.create_sheet("汇总", 2), results, rule_rows)
-    documents_sheet(wb.create_sheet("文档", 3), results)
-    dictionary_sheet(wb.create_sheet("数据字典"))
-    _no_formulas(wb)
-    wb.save(path)
+    sheets = {name: Sheet(name) for name in SHEET_ORDER}
+    rule_rows = rules_sheet(sheets["规则说明"], results)
+    comparison_sheet(sheets["对比表"], results)
+    findings_sheet(sheets["问题清单"], results, rule_rows)
+    summary_sheet(sheets["汇总"], results, rule_rows)
+    documents_sheet(sheets["文档"], results)
+    dictionary_sheet(sheets["数据字典"])
+    wb = save(list(sheets.values()), path)
     _without_clock_times(wb, Path(path))
     return Path(path)
 
@@ -98,16 +99,6 @@ def _without_clock_times(wb: Workbook, path: Path) -> None:
             body = core if name == _CORE else data
             dst.writestr(zipfile.ZipInfo(name, _ZIP_TIME), body, zipfile.ZIP_DEFLATED)
     os.replace(tmp, path)
-
-
-def _no_formulas(wb: Workbook) -> None:
-    """openpyxl turns any string starting with "=" into a formula; we write none, so a cell
-    that became one holds document text and is set back to plain text."""
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
 
 
 # --------------------------------------------------------------------------- 对比表
@@ -154,7 +145,7 @@ def indicator_columns(results: Iterable[dict]) -> list[Column]:
     )  # fmt: skip
 
 
-def comparison_sheet(ws: Worksheet, results: list[dict]) -> None:
+def comparison_sheet(ws: Sheet, results: list[dict]) -> None:
     """One row per document that names its district, one column per indicator and level."""
     ws.title = "对比表"
     rows = [r for r in results if (r.get("meta") or {}).get("district")]
@@ -188,8 +179,7 @@ def comparison_sheet(ws: Worksheet, results: list[dict]) -> None:
                 _indicator_cell(cell, indicator, targets, (column.code, column.level) in numeric)
     for c_index, column in enumerate(columns, start=first):
         fmt = "0.000" if column.kind == "cv" else _number_format(decimals[column])
-        for r_index in range(2, len(rows) + 2):
-            ws.cell(r_index, c_index).number_format = fmt
+        ws.column_formats[c_index] = fmt
     finish(ws, headers, freeze="C2", widths={1: 16, 2: 8, 3: 40, 6: 18}, header_height=46)
 
 
@@ -233,7 +223,7 @@ def _number_format(decimals: int) -> str:
     return "0" if decimals == 0 else "0." + "0" * min(decimals, 4)
 
 
-def _indicator_cell(cell: Cell, indicator: dict, targets: dict, numeric: bool) -> None:
+def _indicator_cell(cell: LightCell, indicator: dict, targets: dict, numeric: bool) -> None:
     """Value, red below standard, orange when an open finding touches it; the comment says why.
 
     A report that states only its verdict gets the verdict as text in a qualitative column; in a
@@ -265,7 +255,7 @@ def _indicator_cell(cell: Cell, indicator: dict, targets: dict, numeric: bool) -
     _comment(cell, notes)
 
 
-def _schools_cell(cell: Cell, indicator: dict) -> None:
+def _schools_cell(cell: LightCell, indicator: dict) -> None:
     """Schools meeting / evaluated, red when not all meet."""
     total, meeting = indicator.get("schools_total"), indicator.get("schools_meeting")
     cell.value = f"{'' if meeting is None else meeting}/{total}"
@@ -273,7 +263,7 @@ def _schools_cell(cell: Cell, indicator: dict) -> None:
         cell.fill = RED
 
 
-def _cv_cell(cell: Cell, column: Column, result: dict) -> None:
+def _cv_cell(cell: LightCell, column: Column, result: dict) -> None:
     """The CV at a level; red above the framework's limit, orange when an open CV finding names it."""
     for ind in result.get("indicators") or []:
         cv = (ind.get("cv") or {}).get(column.level) if ind["code"] == column.code else None
@@ -296,7 +286,7 @@ def _cv_cell(cell: Cell, column: Column, result: dict) -> None:
     _comment(cell, notes + [_finding_note(f) for f in findings])
 
 
-def _comment(cell: Cell, notes: list[str]) -> None:
+def _comment(cell: LightCell, notes: list[str]) -> None:
     if notes:
         cell.comment = Comment("\n".join(notes), AUTHOR, width=320, height=40 + 40 * len(notes))
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.worksheet import Worksheet
 
 from outputs.report.docpage import page_name
+from outputs.xlsx_sheet import LightCell, Sheet
 
 RED = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
 ORANGE = PatternFill("solid", start_color="FFFFD08A", end_color="FFFFD08A")
@@ -22,7 +21,7 @@ MAX_WIDTH = 60
 RULES_SHEET = "规则说明"
 
 
-def header(ws: Worksheet, headers: list[str]) -> None:
+def header(ws: Sheet, headers: list[str]) -> None:
     for col, text in enumerate(headers, start=1):
         cell = ws.cell(1, col, text)
         cell.font = Font(bold=True)
@@ -31,7 +30,7 @@ def header(ws: Worksheet, headers: list[str]) -> None:
 
 
 def finish(
-    ws: Worksheet,
+    ws: Sheet,
     headers: list[str],
     freeze: str,
     widths: dict[int, int] | None = None,
@@ -41,12 +40,7 @@ def finish(
     ws.freeze_panes = freeze
     last = get_column_letter(max(len(headers), 1))
     ws.auto_filter.ref = f"A1:{last}{max(ws.max_row, 1)}"
-    fitted: dict[int, float] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.value is not None:
-                longest = max(display_width(line) for line in str(cell.value).split("\n"))
-                fitted[cell.column] = max(fitted.get(cell.column, 0), longest)
+    fitted = ws.content_widths()
     for col in range(1, len(headers) + 1):
         width = min(fitted.get(col, 8) + 2, MAX_WIDTH)
         if widths and col in widths:
@@ -56,11 +50,6 @@ def finish(
         ws.row_dimensions[1].height = header_height
 
 
-def display_width(text: str) -> int:
-    """CJK characters take two columns in Excel's default font."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 def cell_value(value: object) -> object:
     """Numbers and text as they are; anything else (lists, dicts) as text."""
     if value is None or isinstance(value, int | float | str):
@@ -68,7 +57,7 @@ def cell_value(value: object) -> object:
     return str(value)
 
 
-def link(cell: Cell, target: str | None, text: str | None = None) -> None:
+def link(cell: LightCell, target: str | None, text: str | None = None) -> None:
     """An external or relative hyperlink (the HTML page, the source) with its text."""
     if not target:
         return
@@ -77,7 +66,7 @@ def link(cell: Cell, target: str | None, text: str | None = None) -> None:
     cell.font = LINK_FONT
 
 
-def sheet_link(cell: Cell, sheet: str, ref: str, text: str) -> None:
+def sheet_link(cell: LightCell, sheet: str, ref: str, text: str) -> None:
     """A link to a cell of another sheet of this workbook (it works wherever the file is)."""
     cell.value = text
     cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet}'!{ref}")

@@ -429,9 +429,8 @@ def test_schools_meeting_without_a_total_is_written(tmp_path: Path, results: lis
 
 
 def test_findings_beyond_excel_rows_are_cut_with_a_note(monkeypatch) -> None:
-    from openpyxl import Workbook
-
     from outputs import sheets
+    from outputs.xlsx_sheet import Sheet
 
     monkeypatch.setattr(sheets, "MAX_FINDING_ROWS", 3)
     result = {
@@ -442,7 +441,30 @@ def test_findings_beyond_excel_rows_are_cut_with_a_note(monkeypatch) -> None:
             {"rule": "sum_mismatch", "severity": "error", "message": f"m{i}"} for i in range(5)
         ],
     }
-    ws = Workbook().active
+    ws = Sheet("问题清单")
     sheets.findings_sheet(ws, [result], {})
     assert ws.max_row == 5  # header, three findings, the note
-    assert "共5条" in ws.cell(5, 9).value
+    last = list(ws.rows())[-1]
+    assert last[0].row == 5 and "共5条" in next(c.value for c in last if c.column == 9)
+
+
+def test_a_sheet_holds_one_row_and_refuses_to_go_back(tmp_path: Path) -> None:
+    """Rows are spilled as they are finished; widths, formats and gaps survive the spill."""
+    from openpyxl import load_workbook
+
+    from outputs.xlsx_sheet import Sheet, save
+
+    ws = Sheet("表")
+    ws.cell(1, 1, "区县")
+    ws.cell(2, 1, "綦江区").font = None
+    ws.cell(2, 3, "=1+1")  # document text, never a formula
+    ws.cell(4, 2, 3.25)
+    ws.column_formats[2] = "0.00"
+    assert ws.content_widths() == {1: 6, 3: 4, 2: 4}
+    with pytest.raises(ValueError):
+        ws.cell(2, 2, "late")
+    save([ws], tmp_path / "a.xlsx")
+    sheet = load_workbook(tmp_path / "a.xlsx")["表"]
+    assert [c.value for c in sheet[2]] == ["綦江区", None, "=1+1"] and sheet["C2"].data_type == "s"
+    assert sheet["A3"].value is None and sheet["B4"].value == 3.25
+    assert sheet["B4"].number_format == "0.00" and sheet["B2"].number_format == "0.00"

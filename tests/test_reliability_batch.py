@@ -224,7 +224,7 @@ def test_full_disk_keeps_the_previous_outputs(
 
     import outputs.database
 
-    monkeypatch.setattr(outputs.database, "write_database", no_space)
+    monkeypatch.setattr(outputs.database.DatabaseWriter, "add", no_space)  # in a forked writer
     with pytest.raises(RunError, match="磁盘空间不足.*上次的输出保持不变"):
         run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
     assert outputs_snapshot(out) == before and not (out / ".staging").exists()

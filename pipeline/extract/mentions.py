@@ -11,6 +11,7 @@ mentions; indicators and the engine's duplicate check read them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import regex
 
@@ -128,8 +129,10 @@ def derive_mentions(
     return figures
 
 
+@lru_cache(maxsize=4096)
 def label_before(text: str, floor: int, pos: int) -> str:
-    """The noun phrase right before a number: the last clause, less connectives."""
+    """The noun phrase right before a number: the last clause, less connectives; remembered,
+    since the engine's statements ask again for half the spans the mentions read."""
     segment = text[floor:pos]
     for _ in range(3):
         segment = _TRAILING.sub("", segment)

@@ -214,10 +214,17 @@ def same_kind(a: Quantity, b: Quantity, label_a: str = "", label_b: str = "") ->
 
 def _unit_class(q: Quantity) -> str:
     unit = q.base_unit
+    return _unit_classes().get(unit, unit)
+
+
+@derived_from("lexicon.toml")
+def _unit_classes() -> dict[str, str]:
+    """Unit → the first unit of the first group listing it (asked for twice per comparison)."""
+    classes: dict[str, str] = {}
     for group in lexicon()["vocabulary"]["unit_groups"]:
-        if unit in group:
-            return group[0]
-    return unit
+        for unit in group:
+            classes.setdefault(unit, group[0])
+    return classes
 
 
 def category_key(label: str) -> dict[str, frozenset[str]]:

@@ -11,6 +11,20 @@ from pipeline.extract.quantities import Quantity
 
 __all__ = ["Figure", "extract_figures", "level_of"]
 
+MENTION_ATTRIBUTES = (
+    "label",
+    "quantity",
+    "level",
+    "year",
+    "is_target",
+    "is_standard",
+    "sentence",
+    "clause",
+    "depth",
+    "start",
+    "end",
+)
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -19,12 +33,11 @@ class Figure:
 
     mention: Mention
 
-    def __getattr__(self, name: str):
-        # Kept on the figure after the first read: the mention is complete once figures are
-        # made, and the fallback lookup cost more than any stage's own work on some documents.
-        value = getattr(self.mention, name)
-        object.__setattr__(self, name, value)
-        return value
+    def __post_init__(self) -> None:
+        # Copied once, as plain attributes: the mention is complete once figures are made, and
+        # a fallback lookup per read cost more than copying what every figure has read.
+        for name in MENTION_ATTRIBUTES:
+            object.__setattr__(self, name, getattr(self.mention, name))
 
     def to_dict(self, doc: Document) -> dict:
         from pipeline.engine.findings import to_number

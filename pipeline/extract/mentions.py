@@ -10,7 +10,9 @@ mentions; indicators and the engine's duplicate check read them.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import regex
 
@@ -92,44 +94,45 @@ def derive_mentions(
 ) -> list[Mention]:
     """Mentions of the quantities outside metadata blocks, in text order."""
     figures: list[Mention] = []
+    text = doc.text
     skip = [(b.start, b.end) for b in doc.blocks if b.kind == "meta"]
+    starts = [s.start for s in doc.sentences]  # `Document.sentence_at`, without a key per probe
     previous_end = 0
     for q in quantities:
-        if any(s <= q.start < e for s, e in skip):
+        if skip and any(s <= q.start < e for s, e in skip):
             continue
-        sentence = doc.sentence_at(q.start)
-        clause_start = max(
+        k = bisect_right(starts, q.start) - 1
+        sentence = doc.sentences[k] if k >= 0 else Span(0, 0)
+        label_floor = max(
             sentence.start, previous_end if previous_end > sentence.start else sentence.start
         )
-        label = label_before(doc.text, clause_start, q.start) or label_after(
-            doc.text, q.end, sentence.end
-        )
+        label = label_before(text, label_floor, q.start) or label_after(text, q.end, sentence.end)
+        clause_from = clause_start(text, sentence.start, q.start)  # read once, used thrice
+        clause = text[clause_from : q.start]
         figures.append(
             Mention(
                 label=label,
                 quantity=q,
-                level=_level(doc.text, sentence, q, label),
-                year=_year(doc.text, sentence, q),
+                level=level_of(label) or level_of(clause) or "all",
+                year=_year(text, sentence, q),
                 is_target=_is_target(doc, sentence, q, kind, report_year),
                 is_standard=q.qualifier in NORM_QUALIFIERS
-                or _STANDARD.search(
-                    _clause(doc.text, sentence, q),
-                    max(0, previous_end - _clause_start(doc.text, sentence, q)),
-                )
-                is not None
-                or _STANDARD_HEAD.match(doc.text, sentence.start) is not None,
+                or _STANDARD.search(clause, max(0, previous_end - clause_from)) is not None
+                or _STANDARD_HEAD.match(text, sentence.start) is not None,
                 sentence=sentence,
-                clause=Span(_clause_start(doc.text, sentence, q), q.start),
-                depth=bracket_depth(doc.text, sentence.start, q.start),
+                clause=Span(clause_from, q.start),
+                depth=bracket_depth(text, sentence.start, q.start),
             )
         )
         previous_end = q.end
-    apply_respectively(doc.text, figures)
+    apply_respectively(text, figures)
     return figures
 
 
+@lru_cache(maxsize=4096)
 def label_before(text: str, floor: int, pos: int) -> str:
-    """The noun phrase right before a number: the last clause, less connectives."""
+    """The noun phrase right before a number: the last clause, less connectives; remembered,
+    since the engine's statements ask again for half the spans the mentions read."""
     segment = text[floor:pos]
     for _ in range(3):
         segment = _TRAILING.sub("", segment)
@@ -196,23 +199,6 @@ def label_after(text: str, pos: int, limit: int) -> str:
     """For "26所学校" style, the noun after the unit."""
     m = _NOUN_AFTER.match(text, pos, limit)  # bounds, not a copy of the rest of the text
     return m.group(1) if m else ""
-
-
-def _level(text: str, sentence: Span, q: Quantity, label: str) -> str:
-    direct = level_of(label)
-    if direct:
-        return direct
-    clause = _clause(text, sentence, q)
-    return level_of(clause) or "all"
-
-
-def _clause_start(text: str, sentence: Span, q: Quantity) -> int:
-    return clause_start(text, sentence.start, q.start)
-
-
-def _clause(text: str, sentence: Span, q: Quantity) -> str:
-    """From the last clause break (，；) before a quantity up to it."""
-    return text[_clause_start(text, sentence, q) : q.start]
 
 
 def _year(text: str, sentence: Span, q: Quantity) -> int | None:

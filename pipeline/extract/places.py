@@ -9,6 +9,7 @@ otherwise it stays ambiguous and the caller leaves city and province empty.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
@@ -83,25 +84,32 @@ class Gazetteer:
         for name in self.places:
             self._lengths[name[:2]] = (*self._lengths.get(name[:2], ()), len(name))
         self._lengths = {k: tuple(sorted(set(v), reverse=True)) for k, v in self._lengths.items()}
+        # The characters a name starts with (a quarter of a report's characters): the scan
+        # visits only those. The standard library's re, not regex: for a class of ~900 Han
+        # characters re's scan is about 8x faster, and a literal class reads the same in both.
+        firsts = "".join(sorted({key[0] for key in self._lengths}))
+        self._first = re.compile(f"[{re.escape(firsts)}]")
 
     def find(self, text: str) -> list[Mention]:
         """Every county-level name in the text, longest first at each position, scanning on
         after each name (a name never starts inside another)."""
         found = []
         places, lengths = self.places, self._lengths
-        i, last = 0, len(text) - 1
-        while i < last:
-            for size in lengths.get(text[i : i + 2], ()):
-                name = text[i : i + size]
+        i = 0
+        for m in self._first.finditer(text, 0, len(text) - 1):  # a name needs 2 characters
+            start = m.start()
+            if start < i:
+                continue  # inside the name found last
+            for size in lengths.get(text[start : start + 2], ()):
+                name = text[start : start + size]
                 if len(name) == size and name in places:
                     break
             else:
-                i += 1
                 continue
             # A two-character name (道县, 沛县) must not start inside a word (知道县里).
-            if not (size == 2 and i > 0 and _glued(text[i - 1])):
-                found.append(Mention(i, i + size, name))
-            i += size
+            if not (size == 2 and start > 0 and _glued(text[start - 1])):
+                found.append(Mention(start, start + size, name))
+            i = start + size
         return found
 
     def resolve(self, name: str, context: str = "") -> Place | None:

@@ -148,7 +148,7 @@ _MASKS: tuple[tuple[str, str], ...] = (
     ),
     ("enumerator", rf"(?m)^\s*[\d{CN_DIGITS}]{{1,3}}\s*[、.](?!\d)"),
     ("enumerator", rf"[（(]\s*[\d{CN_DIGITS}]{{1,3}}\s*[)）]"),
-    ("enumerator", r"[①-⑳⑴-⒇⒈-⒛]"),
+    ("enumerator", r"[①-⒛]"),  # ①-⑳ ⑴-⒇ ⒈-⒛: one range, scanned far faster than three
     ("phone", r"(?<!\d)0\d{2,3}[-—]\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)"),
     (
         "code",

@@ -1,14 +1,28 @@
-"""jieba words for matching headings against catalog names, with the domain dictionary."""
+"""jieba words for matching headings against catalog names, with the domain dictionary.
+
+The catalog names' own words are stored in `pipeline/data/catalog_words.json`, segmented by
+jieba from the catalog.toml and userdict.txt whose digests it records, so that matching a
+heading loads jieba's 9 MB dictionary only when the title's words are needed (see
+`indicators._best_code`). After editing the catalog or the user dictionary, rewrite it with
+`python -c 'from pipeline.extract.words import write_name_words; write_name_words()'`
+(tests/test_indicators.py fails until it is rewritten).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import sys
 from functools import cache, lru_cache
 from importlib.resources import files
+from pathlib import Path
 from types import ModuleType
 
 from pipeline.catalog import load_catalog
+from pipeline.data import derived_from, read_data
+
+NAME_WORDS = "catalog_words.json"
 
 
 @lru_cache(maxsize=8192)
@@ -43,3 +57,55 @@ def load_dictionary() -> ModuleType:
                 if 2 <= len(word) <= 12:
                     jieba.add_word(word, freq=1000)
     return jieba
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """jieba's words of a catalog name: stored ones when they were segmented from the catalog
+    and user dictionary in use, else segmented now."""
+    stored = _stored_name_words()
+    return stored[name] if name in stored else tokenize(name)
+
+
+@derived_from("catalog.toml")
+def _stored_name_words() -> dict[str, tuple[str, ...]]:
+    stored = json.loads(read_data(NAME_WORDS))
+    if stored["catalog"] != load_catalog().version or stored["userdict"] != _userdict_digest():
+        return {}
+    return {name: tuple(words) for name, words in stored["words"].items()}
+
+
+def _userdict_digest() -> str:
+    return hashlib.sha256(files("pipeline.data").joinpath("userdict.txt").read_bytes()).hexdigest()[
+        :12
+    ]
+
+
+def segment_names() -> dict:
+    """Every catalog name, short name and alias with its jieba words (catalog_words.json)."""
+    catalog = load_catalog()
+    names = sorted(
+        {
+            name
+            for framework in catalog.frameworks.values()
+            for indicator in framework.indicators.values()
+            for name in (indicator.name, indicator.short, *indicator.aliases)
+        }
+    )
+    return {
+        "catalog": catalog.version,
+        "userdict": _userdict_digest(),
+        "words": {name: list(tokenize(name)) for name in names},
+    }
+
+
+def write_name_words() -> Path:
+    """Rewrite catalog_words.json from the packaged catalog and user dictionary."""
+    data = segment_names()
+    lines = [
+        f"{json.dumps(n, ensure_ascii=False)}: {json.dumps(w, ensure_ascii=False)}"
+        for n, w in data["words"].items()
+    ]
+    head = f'{{"catalog": "{data["catalog"]}", "userdict": "{data["userdict"]}", "words": {{\n'
+    target = Path(__file__).resolve().parents[1] / "data" / NAME_WORDS
+    target.write_text(head + ",\n".join(lines) + "\n}}\n", "utf-8")
+    return target

@@ -21,16 +21,16 @@ from types import ModuleType
 
 from pipeline.catalog import load_catalog
 from pipeline.data import derived_from, read_data
+from pipeline.extract.jieba_table import segment
 
 NAME_WORDS = "catalog_words.json"
 
 
 @lru_cache(maxsize=8192)
 def tokenize(text: str) -> tuple[str, ...]:
-    """jieba words with the domain dictionary loaded (used for fuzzy name matching); cached,
-    since catalog names are tokenized for every heading of every document."""
-    jieba = load_dictionary()
-    return tuple(w for w in jieba.lcut(text, HMM=False) if w.strip())
+    """jieba's words (HMM off) with the domain dictionary, for fuzzy name matching; looked up
+    in jieba's frequencies on disk (`jieba_table`), so jieba itself loads only to write them."""
+    return tuple(w for w in segment(text) if w.strip())
 
 
 @cache

@@ -1,11 +1,12 @@
 """jieba words for matching headings against catalog names, with the domain dictionary.
 
 The catalog names' own words are stored in `pipeline/data/catalog_words.json`, segmented by
-jieba from the catalog.toml and userdict.txt whose digests it records, so that matching a
-heading loads jieba's 9 MB dictionary only when the title's words are needed (see
-`indicators._best_code`). After editing the catalog or the user dictionary, rewrite it with
+jieba from the catalog.toml and userdict.txt whose digests it records, so that most headings
+are matched without segmenting anything (see `indicators._best_code`); a title that needs its
+words is segmented over jieba's frequencies on disk (`jieba_table`). After editing the catalog
+or the user dictionary, rewrite the stored words with
 `python -c 'from pipeline.extract.words import write_name_words; write_name_words()'`
-(tests/test_indicators.py fails until it is rewritten).
+(tests/test_heading_match.py fails until they are rewritten).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def tokenize(text: str) -> tuple[str, ...]:
 
 @cache
 def load_dictionary() -> ModuleType:
-    """jieba with the domain words, imported on first use (not by `edu-audit --help`).
+    """jieba with the domain words, imported only to write `jieba_table`'s frequencies (or
+    where they cannot be written) and by tests/test_heading_match.py.
 
     jieba imports pkg_resources (about 0.15 s) only to open its bundled files and reads them
     from its own folder when that import fails, so it is imported with pkg_resources hidden.

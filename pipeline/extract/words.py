@@ -22,7 +22,6 @@ from types import ModuleType
 
 from pipeline.catalog import load_catalog
 from pipeline.data import derived_from, read_data
-from pipeline.extract.jieba_table import segment
 
 NAME_WORDS = "catalog_words.json"
 
@@ -30,7 +29,10 @@ NAME_WORDS = "catalog_words.json"
 @lru_cache(maxsize=8192)
 def tokenize(text: str) -> tuple[str, ...]:
     """jieba's words (HMM off) with the domain dictionary, for fuzzy name matching; looked up
-    in jieba's frequencies on disk (`jieba_table`), so jieba itself loads only to write them."""
+    in jieba's frequencies on disk (`jieba_table`), so jieba itself loads only to write them.
+    Imported here: most documents need no segmentation (nor sqlite3)."""
+    from pipeline.extract.jieba_table import segment
+
     return tuple(w for w in segment(text) if w.strip())
 
 

@@ -129,8 +129,8 @@ def frequency_table() -> FrequencyTable | LoadedFrequencies:
 
 @cache
 def _open_table(pid: int) -> FrequencyTable | LoadedFrequencies:
-    path = Path(tempfile.gettempdir()) / f"edu-audit-jieba-{_table_key()}.sqlite"
     try:
+        path = Path(tempfile.gettempdir()) / f"edu-audit-jieba-{_table_key()}.sqlite"
         if not path.exists():
             _write_table(path)
         return FrequencyTable(path)

@@ -135,3 +135,19 @@ def test_mixed_numeral_forms_are_one_quantity(
 def test_plain_yuan_amounts_stay_with_the_main_reader() -> None:
     (q,) = find_quantities("每生每年补助1000元，")
     assert (q.value, q.unit, q.raw) == (Decimal(1000), "元", "1000")
+
+
+def test_one_character_numerals_read_as_cn2an_reads_them():
+    """`_cn_value` reads a numeral of one character without importing cn2an: the same value,
+    or the same refusal, for every character a Chinese numeral can be written with."""
+    import cn2an
+
+    from pipeline.extract.quantities import CN_DIGITS, _cn_value
+
+    for ch in CN_DIGITS + "点":
+        try:
+            expected = Decimal(str(cn2an.cn2an(ch, "smart")))
+        except ValueError:
+            expected = None
+        assert _cn_value(ch) == expected, ch
+    assert _cn_value("三百四十五") == Decimal(345)  # longer numerals still go through cn2an

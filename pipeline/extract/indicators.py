@@ -2,7 +2,8 @@
 
 Reports number indicators in many ways (指标一… restarting in each section, 指标101, (1), 第X项)
 or state them in running prose. Codes are found by meaning — the block title against the
-catalog's names and aliases, by containment or jieba-token overlap — never by position. Inside a
+catalog's names and aliases, by containment or by the share of a name's jieba words the title
+holds — never by position. Inside a
 block we read the value per level, the standard the report quotes, how many schools meet it,
 the between-school coefficients of variation, and the report's own conclusion.
 """
@@ -22,6 +23,7 @@ from pipeline.extract.figures import Figure
 from pipeline.extract.school_counts import complete_school_counts, own_clause, school_count
 from pipeline.extract.sections import Section, section_at
 from pipeline.extract.text import bracket_depth
+from pipeline.extract.words import name_words
 
 _TEACHING_POINT = regex.compile(r"教学点|校点")
 _RUN_GAP = regex.compile(r"\s*[、，,和及]\s*")
@@ -113,35 +115,52 @@ def _best_code(title: str, catalog: Catalog, group: str | None, tokenize: Tokeni
     ]
     if explicit:
         return explicit[0]
-    title_tokens = set(tokenize(title)) - GENERIC_TOKENS
-    best, best_score = None, 0.0
-    for indicator in catalog.frameworks["quality_balance"].indicators.values():
-        if group and indicator.group != group:
-            continue
-        score = _name_score(title, title_tokens, indicator, tokenize)
-        if score > best_score:
-            best, best_score = indicator.code, score
+    indicators = [
+        indicator
+        for indicator in catalog.frameworks["quality_balance"].indicators.values()
+        if not group or indicator.group == group
+    ]
+    # jieba's words of a title are pieces of it, so the catalog words the title contains bound
+    # each overlap from above: a name held outright, or a best bound below MIN_MATCH, settles
+    # the match without segmenting the title (most headings; jieba's dictionary costs ~0.6 s).
+    best, best_score = _best_name(title, None, indicators)
+    if MIN_MATCH <= best_score <= 1.0:
+        best, best_score = _best_name(title, set(tokenize(title)) - GENERIC_TOKENS, indicators)
     return best if best_score >= MIN_MATCH else None
 
 
-def _name_score(
-    title: str, title_tokens: set[str], indicator: Indicator, tokenize: Tokenize
-) -> float:
-    names, token_sets = _name_words(indicator.name, indicator.short, indicator.aliases, tokenize)
+def _best_name(
+    title: str, title_tokens: set[str] | None, indicators: list[Indicator]
+) -> tuple[str | None, float]:
+    best, best_score = None, 0.0
+    for indicator in indicators:
+        score = _name_score(title, title_tokens, indicator)
+        if score > best_score:
+            best, best_score = indicator.code, score
+    return best, best_score
+
+
+def _name_score(title: str, title_tokens: set[str] | None, indicator: Indicator) -> float:
+    """Above 1 when the title holds a name outright (longer names score higher), else the
+    largest share of a name's words among `title_tokens` — or, when None, among the pieces
+    of the title (an upper bound of the share among its jieba words)."""
+    names, token_sets = _name_words(indicator.name, indicator.short, indicator.aliases)
     longest = max((len(n) for n in names if n in title), default=0)
     if longest:
         return 1.0 + longest / 100  # longer alias wins ties
+    if title_tokens is None:
+        return max((sum(w in title for w in t) / len(t) for t in token_sets), default=0.0)
     return max((len(t & title_tokens) / len(t) for t in token_sets), default=0.0)
 
 
 @lru_cache(maxsize=1024)
 def _name_words(
-    name: str, short: str, aliases: tuple[str, ...], tokenize: Tokenize
+    name: str, short: str, aliases: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
     """An indicator's names of 2+ characters and their telling words, built once per process:
     every heading of every document is scored against them."""
     names = (name, short, *aliases)
-    token_sets = (frozenset(t for t in tokenize(n) if len(t) > 1) - GENERIC_TOKENS for n in names)
+    token_sets = (frozenset(t for t in name_words(n) if len(t) > 1) - GENERIC_TOKENS for n in names)
     return tuple(n for n in names if len(n) >= 2), tuple(t for t in token_sets if t)
 
 
@@ -201,7 +220,7 @@ def _section_codes(
         return [code]
     # A numbered heading of another style (（1）, 1.) names an indicator when it holds its
     # name outright under a group section, or names social recognition / the veto items.
-    holds_name = _name_score(section.title, set(), known[code], tokenize) >= 1.0
+    holds_name = _name_score(section.title, set(), known[code]) >= 1.0
     if holds_name and (group is not None or known[code].group in ("recognition", "veto")):
         return [code]
     return []

@@ -90,16 +90,16 @@ def test_ctrl_c_during_start_up_ends_quietly() -> None:
         text=True,
         cwd=ROOT,
     )
-    seen = []
     for line in proc.stderr:  # -X importtime reports each module once it is imported
-        seen.append(line)
         if re.search(r"\|\s*pipeline\.crawler$", line.rstrip()):
             break  # main() is building its parser: what follows are the command's imports
-    time.sleep(0.2)
+    time.sleep(0.05)  # `check` may finish within half a second: interrupt its imports early
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert "Traceback" not in err
-    assert proc.returncode == 130 and "已中断" in err
+    assert "Traceback" not in err and "已中断" in err
+    # 130, or ended by the signal itself when Python re-raises it on the way out: a shell
+    # reports both as 130
+    assert proc.returncode in (130, -signal.SIGINT)
 
 
 @pytest.mark.parametrize("command", [[], ["check"], ["run"], ["review"], ["ingest"], ["synth"]])

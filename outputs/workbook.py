@@ -281,7 +281,7 @@ def _cv_cell(cell: LightCell, column: Column, result: dict) -> None:
         f for f in result.get("findings") or []
         if _is_cv_finding(f) and str(f.get("code")) == column.code and f.get("reported") == cv
     ]  # fmt: skip
-    if any(f.get("review") != "dismissed" for f in findings) and cell.fill.fill_type is None:
+    if any(f.get("review") != "dismissed" for f in findings) and cell.fill is None:
         cell.fill = ORANGE
     _comment(cell, notes + [_finding_note(f) for f in findings])
 

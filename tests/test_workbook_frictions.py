@@ -90,3 +90,15 @@ def test_the_dictionary_and_summary_sheets_are_in_the_workbook(tmp_path) -> None
     comparison = [r[0] for r in wb["对比表"].iter_rows(min_row=2, values_only=True)]
     assert comparison == ["万盛经开区", "江北区"], "rows sorted by district, not file order"
     assert wb["规则说明"]["A1"].value == "规则编号"
+
+
+def test_an_open_cv_finding_on_a_cv_within_its_limit_colours_it_orange(tmp_path) -> None:
+    result = make_result()
+    result["indicators"][1]["cv"] = {"primary": 0.503, "junior": 0.44}  # junior limit 0.45
+    cv_finding = next(f for f in result["findings"] if f["rule"] == "cv_above_limit")
+    cv_finding.update(rule="cv_mismatch", message="初中差异系数0.44与明细不符", reported=0.44)
+    ws = load_workbook(write_workbook([result], tmp_path / "c.xlsx"))["对比表"]
+    head = {str(c.value).split("\n")[0]: c.column for c in ws[1]}
+    junior = ws.cell(2, head["101 差异系数 初中"])
+    assert junior.value == 0.44 and junior.fill.fgColor.rgb == "FFFFD08A"
+    assert "与明细不符" in junior.comment.text

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment
 from outputs.rule_docs import all_rules, rule_name
 from outputs.summary import STATES, district_rule_table, totals
 from outputs.tables import data_dictionary
-from outputs.xlsx_sheet import Sheet
+from outputs.xlsx_sheet import MAX_HYPERLINKS, Sheet
 from outputs.xlsx_style import (
     GREY_FONT,
     ORANGE,
@@ -60,6 +60,8 @@ def findings_sheet(ws: Sheet, results: list[dict], rule_rows: dict[str, int]) ->
     header(ws, FINDING_HEADERS)
     row = 2
     total = sum(len(r.get("findings") or []) for r in results)
+    # three links a row (page, source, rule) while Excel's limit allows, then fewer
+    links = max(1, min(3, MAX_HYPERLINKS // max(1, min(total, MAX_FINDING_ROWS))))
     for result in results:
         meta = result.get("meta") or {}
         findings = result.get("findings") or []
@@ -91,11 +93,14 @@ def findings_sheet(ws: Sheet, results: list[dict], rule_rows: dict[str, int]) ->
             ]
             for col, value in enumerate(values, start=1):
                 ws.cell(row, col, value)
-            sheet_link(
-                ws.cell(row, 3), RULES_SHEET, rules_sheet_ref(rule, rule_rows), rule_name(rule)
-            )
             link(ws.cell(row, 14), report_page(result, f"f-{i}"), "打开")
-            link(ws.cell(row, 15), source_target(result), "原文")
+            if links >= 2:
+                link(ws.cell(row, 15), source_target(result), "原文")
+            if links == 3:
+                rule_cell, ref = ws.cell(row, 3), rules_sheet_ref(rule, rule_rows)
+                sheet_link(rule_cell, RULES_SHEET, ref, rule_name(rule))
+            else:
+                ws.cell(row, 3, rule_name(rule))
             if review == "dismissed":
                 for col in range(1, len(values) + 1):
                     if ws.cell(row, col).hyperlink is None:
@@ -107,12 +112,19 @@ def findings_sheet(ws: Sheet, results: list[dict], rule_rows: dict[str, int]) ->
             if review == "confirmed":
                 ws.cell(row, 6).fill = RED
             row += 1
+    notes = []
     if total > MAX_FINDING_ROWS:
-        ws.cell(
-            row,
-            9,
-            f"共{total}条，此表只列前{MAX_FINDING_ROWS}条（Excel行数上限），完整清单见 findings.csv 与 audit.sqlite。",
+        notes.append(
+            f"共{total}条，此表只列前{MAX_FINDING_ROWS}条（Excel行数上限），完整清单见 findings.csv 与 audit.sqlite。"
         )
+    if links < 3:
+        notes.append(
+            f"Excel每表至多{MAX_HYPERLINKS}个链接：本表"
+            + ("只链接报告页面，来源见「文档」表" if links == 1 else "不链接规则名称")
+            + "，规则说明见「规则说明」表。"
+        )
+    if notes:
+        ws.cell(row, 9, "".join(notes))
     finish(ws, FINDING_HEADERS, freeze="C2", widths={3: 24, 7: 30, 9: 50, 10: 36, 13: 60, 16: 40})
 
 

@@ -20,6 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 STYLES = ("font", "fill", "alignment", "number_format", "hyperlink", "comment")
+MAX_HYPERLINKS = 65_530  # Excel's limit per worksheet: past it, Excel "repairs" the file
 
 
 class LightCell:
@@ -122,13 +123,13 @@ def save(sheets: list[Sheet], path: Path) -> Workbook:
                 ws.row_dimensions[row].height = dim.height
         ws.freeze_panes = sheet.freeze_panes
         ws.auto_filter.ref = sheet.auto_filter.ref
-        written = 0
+        written, links = 0, [MAX_HYPERLINKS]
         for cells in sheet.rows():
             row = cells[0].row
             while written < row - 1:  # rows the builder left empty stay empty
                 ws.append([])
                 written += 1
-            ws.append(_row(ws, _formatted(sheet, cells)))
+            ws.append(_row(ws, _formatted(sheet, cells), links))
             written = row
     wb.save(path)
     return wb
@@ -144,11 +145,16 @@ def _formatted(sheet: Sheet, cells: list[LightCell]) -> list[LightCell]:
     return [by_column[c] for c in sorted(by_column)]
 
 
-def _row(ws: object, cells: list[LightCell]) -> list:
+def _row(ws: object, cells: list[LightCell], links: list[int]) -> list:
     """The row's values, a write-only cell where a style is set; text is never a formula
-    (openpyxl reads any string starting with "=" as one; we write none)."""
+    (openpyxl reads any string starting with "=" as one; we write none). `links` holds how
+    many hyperlinks the sheet may still have: past Excel's limit a link is left as its text."""
     out: list = [None] * cells[-1].column
     for cell in cells:
+        if cell.hyperlink is not None:
+            if links[0] <= 0:
+                cell.hyperlink = cell.font = None
+            links[0] -= 1
         plain = not isinstance(cell.value, str) or not cell.value.startswith("=")
         if plain and all(getattr(cell, name) is None for name in STYLES):
             out[cell.column - 1] = cell.value

@@ -102,3 +102,28 @@ def test_an_open_cv_finding_on_a_cv_within_its_limit_colours_it_orange(tmp_path)
     junior = ws.cell(2, head["101 差异系数 初中"])
     assert junior.value == 0.44 and junior.fill.fgColor.rgb == "FFFFD08A"
     assert "与明细不符" in junior.comment.text
+
+
+def _links(ws) -> int:
+    return sum(1 for row in ws.iter_rows() for cell in row if cell.hyperlink is not None)
+
+
+def test_findings_sheet_drops_link_kinds_to_stay_within_excels_limit(tmp_path, monkeypatch) -> None:
+    """Three links a finding while they fit; then no rule links; then only the page link."""
+    results = [make_result(doc_id=f"{n:016x}") for n in range(4)]  # 3 findings each
+    for limit, expected in ((36, 36), (30, 24), (20, 12)):
+        monkeypatch.setattr("outputs.sheets.MAX_HYPERLINKS", limit)
+        ws = load_workbook(write_workbook(results, tmp_path / f"{limit}.xlsx"))["问题清单"]
+        assert _links(ws) == expected <= limit
+        rules = [ws.cell(r, 3) for r in range(2, 14)]
+        assert all(c.value for c in rules) and (limit == 36) == all(c.hyperlink for c in rules)
+        assert (limit < 36) == any("每表至多" in str(c.value) for c in ws["I"])
+
+
+def test_no_sheet_gets_more_links_than_excel_allows(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("outputs.xlsx_sheet.MAX_HYPERLINKS", 5)
+    results = [make_result(doc_id=f"{n:016x}") for n in range(4)]
+    wb = load_workbook(write_workbook(results, tmp_path / "c.xlsx"))
+    assert all(_links(ws) <= 5 for ws in wb.worksheets)
+    last = wb["问题清单"].cell(13, 14)
+    assert last.value == "打开" and last.hyperlink is None and last.font.u is None  # no link look

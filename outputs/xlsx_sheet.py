@@ -10,6 +10,7 @@ they used on a worksheet, row after row), which spills each finished row to a te
 from __future__ import annotations
 
 import pickle
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +18,12 @@ from types import SimpleNamespace
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 STYLES = ("font", "fill", "alignment", "number_format", "hyperlink", "comment")
+SHARED = ("font", "fill", "alignment")  # style objects the builders share between cells
+WIDE = re.compile("[\u2e81-\U0010ffff]")  # what Excel's default font draws two columns wide
 MAX_HYPERLINKS = 65_530  # Excel's limit per worksheet: past it, Excel "repairs" the file
 
 
@@ -53,6 +57,8 @@ class Sheet:
         self._row: dict[int, LightCell] = {}
         self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed by rows()
         self._widths: dict[int, int] = {}
+        self.styles: list[object] = []  # shared style objects; spilled cells hold their index
+        self._style_index: dict[int, int] = {}  # id → index (the list keeps the ids valid)
 
     def cell(self, row: int, column: int, value: object = None) -> LightCell:
         if row <= self._done:
@@ -95,13 +101,24 @@ class Sheet:
             if cell.value is not None:
                 longest = max(display_width(line) for line in str(cell.value).split("\n"))
                 self._widths[cell.column] = max(self._widths.get(cell.column, 0), longest)
+            for name in SHARED:
+                style = getattr(cell, name)
+                if style is not None:
+                    setattr(cell, name, self._style_number(style))
         pickle.dump(cells, self._spill, protocol=pickle.HIGHEST_PROTOCOL)
         self._row, self._done = {}, self._current
+
+    def _style_number(self, style: object) -> int:
+        number = self._style_index.get(id(style))
+        if number is None:
+            number = self._style_index[id(style)] = len(self.styles)
+            self.styles.append(style)
+        return number
 
 
 def display_width(text: str) -> int:
     """CJK characters take two columns in Excel's default font."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    return len(text) + len(WIDE.findall(text))
 
 
 class _Dimensions(dict):
@@ -123,13 +140,13 @@ def save(sheets: list[Sheet], path: Path) -> Workbook:
                 ws.row_dimensions[row].height = dim.height
         ws.freeze_panes = sheet.freeze_panes
         ws.auto_filter.ref = sheet.auto_filter.ref
-        written, links = 0, [MAX_HYPERLINKS]
+        written, links, arrays = 0, [MAX_HYPERLINKS], {}
         for cells in sheet.rows():
             row = cells[0].row
             while written < row - 1:  # rows the builder left empty stay empty
                 ws.append([])
                 written += 1
-            ws.append(_row(ws, _formatted(sheet, cells), links))
+            ws.append(_row(ws, sheet.styles, arrays, _formatted(sheet, cells), links))
             written = row
     wb.save(path)
     return wb
@@ -145,10 +162,19 @@ def _formatted(sheet: Sheet, cells: list[LightCell]) -> list[LightCell]:
     return [by_column[c] for c in sorted(by_column)]
 
 
-def _row(ws: object, cells: list[LightCell], links: list[int]) -> list:
+def _row(
+    ws: object,
+    styles: list,
+    arrays: dict[tuple, StyleArray],
+    cells: list[LightCell],
+    links: list[int],
+) -> list:
     """The row's values, a write-only cell where a style is set; text is never a formula
     (openpyxl reads any string starting with "=" as one; we write none). `links` holds how
-    many hyperlinks the sheet may still have: past Excel's limit a link is left as its text."""
+    many hyperlinks the sheet may still have: past Excel's limit a link is left as its text.
+
+    Each combination of styles is registered with the workbook once and its style array
+    copied after that (registering hashes every style object: the workbook's main cost)."""
     out: list = [None] * cells[-1].column
     for cell in cells:
         if cell.hyperlink is not None:
@@ -156,15 +182,26 @@ def _row(ws: object, cells: list[LightCell], links: list[int]) -> list:
                 cell.hyperlink = cell.font = None
             links[0] -= 1
         plain = not isinstance(cell.value, str) or not cell.value.startswith("=")
-        if plain and all(getattr(cell, name) is None for name in STYLES):
+        unstyled = cell.font is cell.fill is cell.alignment is cell.number_format is None
+        if plain and unstyled and cell.hyperlink is cell.comment is None:
             out[cell.column - 1] = cell.value
             continue
         target = WriteOnlyCell(ws, value=cell.value)
         if target.data_type == "f":
             target.data_type = "s"
-        for name in STYLES:
-            style = getattr(cell, name)
-            if style is not None:
-                setattr(target, name, style)
+        key = (cell.font, cell.fill, cell.alignment, cell.number_format)
+        if key != (None, None, None, None):
+            if key not in arrays:
+                for name, number in zip(SHARED, key, strict=False):
+                    if number is not None:
+                        setattr(target, name, styles[number])
+                if cell.number_format is not None:
+                    target.number_format = cell.number_format
+                arrays[key] = StyleArray(target._style)
+            target._style = StyleArray(arrays[key])
+        if cell.hyperlink is not None:
+            target.hyperlink = cell.hyperlink
+        if cell.comment is not None:
+            target.comment = cell.comment
         out[cell.column - 1] = target
     return out

@@ -9,6 +9,7 @@ finding with its review state), 汇总 (district × rule), 文档, 规则说明,
 from __future__ import annotations
 
 import os
+import shutil
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,13 +92,16 @@ def _without_clock_times(wb: Workbook, path: Path) -> None:
     (whatever was set before); rewrite the file with one fixed time."""
     wb.properties.created = wb.properties.modified = FIXED_TIME
     core = tostring(wb.properties.to_tree())
-    with zipfile.ZipFile(path) as src:
-        members = [(info.filename, src.read(info)) for info in src.infolist()]
     tmp = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name, data in members:
-            body = core if name == _CORE else data
-            dst.writestr(zipfile.ZipInfo(name, _ZIP_TIME), body, zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():  # member by member: a sheet can be tens of MB
+            member = zipfile.ZipInfo(info.filename, _ZIP_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            if info.filename == _CORE:
+                dst.writestr(member, core)
+                continue
+            with src.open(info) as body, dst.open(member, "w") as out:
+                shutil.copyfileobj(body, out, 1 << 20)
     os.replace(tmp, path)
 
 

@@ -4,7 +4,9 @@ openpyxl's ordinary worksheet keeps a full cell object (with its style proxies) 
 until it saves: about 1.5 KB a cell, 700 MB for the workbook of 3,000 reports. The sheet
 builders fill a `Sheet` instead (the same `cell(row, column, value)` calls and cell attributes
 they used on a worksheet, row after row), which spills each finished row to a temporary file;
-`save` then streams the rows through a write-only workbook, so no sheet is ever held whole.
+`save` then streams the rows through a write-only workbook, so no sheet is ever held whole,
+and writes the parts openpyxl would build whole (comments, their shapes, links, relationships)
+one element at a time, byte for byte as openpyxl writes them (tests/test_xlsx_sheet.py).
 """
 
 from __future__ import annotations
@@ -12,14 +14,22 @@ from __future__ import annotations
 import pickle
 import re
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments.comment_sheet import CommentSheet
+from openpyxl.comments.shape_writer import ShapeWriter, _shape_factory
+from openpyxl.packaging.relationship import Relationship, get_rels_path
 from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import coordinate_to_tuple, get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.constants import PKG_REL_NS
+from openpyxl.xml.functions import tostring
 
 STYLES = ("font", "fill", "alignment", "number_format", "hyperlink", "comment")
 SHARED = ("font", "fill", "alignment")  # style objects the builders share between cells
@@ -140,6 +150,8 @@ def save(sheets: list[Sheet], path: Path) -> Workbook:
                 ws.row_dimensions[row].height = dim.height
         ws.freeze_panes = sheet.freeze_panes
         ws.auto_filter.ref = sheet.auto_filter.ref
+        ws._writer = _StreamingLinks(ws)  # taken by the sheet in place of its own writer
+        ws._writer.write_top()  # what precedes the rows: panes, widths, filter
         written, links, arrays = 0, [MAX_HYPERLINKS], {}
         for cells in sheet.rows():
             row = cells[0].row
@@ -148,7 +160,8 @@ def save(sheets: list[Sheet], path: Path) -> Workbook:
                 written += 1
             ws.append(_row(ws, sheet.styles, arrays, _formatted(sheet, cells), links))
             written = row
-    wb.save(path)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        _StreamingWriter(wb, archive).write_data()
     return wb
 
 
@@ -205,3 +218,74 @@ def _row(
             target.comment = cell.comment
         out[cell.column - 1] = target
     return out
+
+
+class _StreamingWriter(ExcelWriter):
+    """openpyxl's writer, but a sheet's comments, their VML shapes and its relationships (one
+    per link) are written to the zip one by one (the same bytes), where openpyxl builds each
+    document whole in memory first: 200 MB for the 30,000 comments of 3,000 reports, 80 MB
+    for the 51,600 links of their findings."""
+
+    def _write_worksheets(self) -> None:
+        sheets = self.workbook.worksheets
+        if any(ws._charts or ws._images or ws._tables or ws._pivots for ws in sheets):
+            super()._write_worksheets()  # parts our sheets never have
+            return
+        for number, ws in enumerate(sheets, 1):
+            ws._id = number
+            self.write_worksheet(ws)
+            if ws._comments:
+                self._write_comment(ws)
+            if ws.legacy_drawing is not None:
+                target = "/" + ws.legacy_drawing
+                ws._rels.append(Relationship(type="vmlDrawing", Id="anysvml", Target=target))
+            if ws._rels:
+                with self._archive.open(get_rels_path(ws.path)[1:], "w") as out:
+                    out.write(f'<Relationships xmlns="{PKG_REL_NS}">'.encode())
+                    for rel in ws._rels:
+                        out.write(tostring(rel.to_tree()))
+                    out.write(b"</Relationships>")
+
+    def _write_comment(self, ws: object) -> None:
+        sheet = CommentSheet.from_comments(ws._comments)
+        self._comments.append(sheet)
+        sheet._id = len(self._comments)
+        authors = tostring(CommentSheet(authors=sheet.authors, commentList=[]).to_tree())
+        with self._archive.open(sheet.path[1:], "w") as out:
+            out.write(authors.removesuffix(b"</comments>") + b"<commentList>")
+            for record in ws._comments:
+                out.write(tostring(record.to_tree()))
+            out.write(b"</commentList></comments>")
+        self.manifest.append(sheet)
+
+        ws.legacy_drawing = f"xl/drawings/commentsDrawing{sheet._id}.vml"
+        shape_types = ShapeWriter(iter(())).write(None)
+        with self._archive.open(ws.legacy_drawing, "w") as out:
+            out.write(shape_types.removesuffix(b"</xml>"))
+            for number, record in enumerate(ws._comments, 1026):
+                row, column = coordinate_to_tuple(record.ref)
+                shape = _shape_factory(row - 1, column - 1, record.height, record.width)
+                shape.set("id", f"_x0000_s{number:04d}")
+                out.write(tostring(shape))
+            out.write(b"</xml>")
+        self.vba_modified.add(ws.legacy_drawing)
+        ws._rels.append(Relationship(Id="comments", type=sheet._rel_type, Target=sheet.path))
+
+
+class _StreamingLinks(WorksheetWriter):
+    """openpyxl's sheet writer, but the hyperlinks are written one by one (the same bytes)
+    where openpyxl builds the element of all of them first."""
+
+    def write_hyperlinks(self) -> None:
+        links = self.ws._hyperlinks
+        if not links:
+            return
+        xf = self.xf.send(True)
+        with xf.element("hyperlinks"):
+            for link in links:
+                if link.target:
+                    rel = Relationship(type="hyperlink", TargetMode="External", Target=link.target)
+                    self._rels.append(rel)
+                    link.id = rel.id
+                xf.write(link.to_tree())
+        self.xf.send(None)

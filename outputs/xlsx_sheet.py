@@ -21,11 +21,13 @@ from types import SimpleNamespace
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments.author import AuthorList
 from openpyxl.comments.comment_sheet import CommentSheet
 from openpyxl.comments.shape_writer import ShapeWriter, _shape_factory
 from openpyxl.packaging.relationship import Relationship, get_rels_path
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import coordinate_to_tuple, get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import PKG_REL_NS
@@ -247,13 +249,16 @@ class _StreamingWriter(ExcelWriter):
                     out.write(b"</Relationships>")
 
     def _write_comment(self, ws: object) -> None:
-        sheet = CommentSheet.from_comments(ws._comments)
+        authors = IndexedList()
+        for record in ws._comments:
+            authors.add(record.author)
+        sheet = CommentSheet(authors=AuthorList(authors), commentList=[])
         self._comments.append(sheet)
         sheet._id = len(self._comments)
-        authors = tostring(CommentSheet(authors=sheet.authors, commentList=[]).to_tree())
         with self._archive.open(sheet.path[1:], "w") as out:
-            out.write(authors.removesuffix(b"</comments>") + b"<commentList>")
+            out.write(tostring(sheet.to_tree()).removesuffix(b"</comments>") + b"<commentList>")
             for record in ws._comments:
+                record.authorId = authors.index(record.author)
                 out.write(tostring(record.to_tree()))
             out.write(b"</commentList></comments>")
         self.manifest.append(sheet)
@@ -272,9 +277,36 @@ class _StreamingWriter(ExcelWriter):
         ws._rels.append(Relationship(Id="comments", type=sheet._rel_type, Target=sheet.path))
 
 
+class _Spilled:
+    """A list that keeps what is appended in a temporary file: the sheet's comments and links,
+    which openpyxl holds until the sheet ends (a copy is read back each time it is iterated)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the object
+        self._count = 0
+
+    def append(self, item: object) -> None:
+        self._file.seek(0, 2)
+        pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator:
+        self._file.seek(0)
+        for _ in range(self._count):
+            yield pickle.load(self._file)
+
+
 class _StreamingLinks(WorksheetWriter):
-    """openpyxl's sheet writer, but the hyperlinks are written one by one (the same bytes)
-    where openpyxl builds the element of all of them first."""
+    """openpyxl's sheet writer, but the sheet's comments and links wait in temporary files
+    and the hyperlinks are written one by one (the same bytes), where openpyxl holds them
+    all and then builds the element of all of them."""
+
+    def __init__(self, ws: object) -> None:
+        super().__init__(ws)
+        ws._hyperlinks, ws._comments = _Spilled(), _Spilled()
 
     def write_hyperlinks(self) -> None:
         links = self.ws._hyperlinks

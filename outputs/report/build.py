@@ -9,23 +9,25 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from outputs.report.districtpage import district_page
 from outputs.report.docpage import district_file, document_page, page_name
-from outputs.report.indexpage import index_page
+from outputs.report.indexpage import index_parts
 from outputs.report.rulespage import rules_page
 from outputs.rule_docs import RULES_PAGE
 
 STALE_PAGE = re.compile(r"^(?:[0-9a-f]{16}|doc-[0-9a-f]{16})\.html$")
 
 
-def _write(path: Path, content: str) -> None:
-    """Write via a temp file and rename, so an interrupted run never leaves half a page."""
+def _write(path: Path, content: str | Iterable[str]) -> None:
+    """Write (a page, or its pieces as they are built) via a temp file and rename, so an
+    interrupted run never leaves half a page."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(content, encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.writelines([content] if isinstance(content, str) else content)
     os.replace(tmp, path)
 
 
@@ -82,5 +84,5 @@ class ReportWriter:
         _write_districts(self.dir / "district", results)
         _write(self.dir / RULES_PAGE, rules_page(results))
         index = self.dir / "index.html"
-        _write(index, index_page(results))
+        _write(index, index_parts(results))
         return index

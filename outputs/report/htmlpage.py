@@ -35,6 +35,12 @@ def csp(script: str | None) -> str:
 
 def page(title: str, body: str, script: str | None = None) -> str:
     """A complete HTML document; `title` is escaped here, `body` must already be safe HTML."""
+    head, tail = page_parts(title, script)
+    return f"{head}{body}{tail}"
+
+
+def page_parts(title: str, script: str | None = None) -> tuple[str, str]:
+    """What comes before and after the body of `page`, for a page written in pieces."""
     script_tag = f"<script>{script}</script>" if script is not None else ""
     return (
         "<!DOCTYPE html>\n"
@@ -45,5 +51,5 @@ def page(title: str, body: str, script: str | None = None) -> str:
         '<link rel="icon" href="data:,">\n'
         f"<title>{escape(title)}</title>\n"
         f"<style>{asset('report.css')}</style>\n"
-        f"</head>\n<body>\n{body}\n{script_tag}\n</body>\n</html>\n"
-    )
+        "</head>\n<body>\n"
+    ), f"\n{script_tag}\n</body>\n</html>\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from html import escape
 from typing import Any
@@ -23,7 +23,7 @@ from outputs.report.docpage import (
     text_or_dash,
 )
 from outputs.report.highlight import fmt_number
-from outputs.report.htmlpage import page
+from outputs.report.htmlpage import page_parts
 from outputs.rule_docs import RULES_PAGE
 from outputs.summary import NO_DISTRICT, STATES, district_rule_table, totals
 from pipeline.catalog import Catalog, load_catalog
@@ -232,7 +232,7 @@ def _indicator_chart(
 
 def _indicator_charts(
     results: Sequence[Result], labels: Mapping[str, str], catalog: Catalog
-) -> str:
+) -> Iterator[str]:
     """A chart for every (code, level) that at least one document gives a number for."""
     groups: dict[tuple[str, str], list[tuple[Result, Mapping[str, Any]]]] = defaultdict(list)
     for r in results:
@@ -243,7 +243,8 @@ def _indicator_charts(
                 seen.add(key)
                 groups[key].append((r, ind))
     if not groups:
-        return "<section><h2>指标对比</h2><p>没有可对比的数值指标。</p></section>"
+        yield "<section><h2>指标对比</h2><p>没有可对比的数值指标。</p></section>"
+        return
     order = {code: i for fw in catalog.frameworks.values() for i, code in enumerate(fw.indicators)}
     levels = list(LEVEL_LABEL)
 
@@ -251,12 +252,12 @@ def _indicator_charts(
         return order.get(k[0], 1 << 30), k[0], levels.index(k[1]) if k[1] in levels else 99
 
     ordered = sorted(groups, key=key)
-    cards = "".join(_indicator_chart(c, lv, groups[(c, lv)], labels, catalog) for c, lv in ordered)
     legend = '<p class="muted">绿色：达标；红色：未达标；灰色：无法判断；红色虚线：国家标准。点击条形进入该文档。</p>'
-    return (
-        _distribution(ordered, groups, labels, catalog)
-        + f'<section><h2>指标对比（各区县数值与国家标准）</h2>{legend}<div class="grid">{cards}</div></section>'
-    )
+    yield _distribution(ordered, groups, labels, catalog)
+    yield f'<section><h2>指标对比（各区县数值与国家标准）</h2>{legend}<div class="grid">'
+    for code, level in ordered:
+        yield _indicator_chart(code, level, groups[(code, level)], labels, catalog)
+    yield "</div></section>"
 
 
 def _distribution(
@@ -368,14 +369,22 @@ def _district_summary(results: Sequence[Result]) -> str:
 
 def index_page(results: Sequence[Result], catalog: Catalog | None = None) -> str:
     """The whole front page for a corpus of document results."""
+    return "".join(index_parts(results, catalog))
+
+
+def index_parts(results: Sequence[Result], catalog: Catalog | None = None) -> Iterator[str]:
+    """The front page in pieces, to be written as they are built: its charts grow with the
+    corpus (13 MB for 3,000 reports, one bar per report and indicator)."""
     results = sorted(results, key=sort_key)
     catalog = catalog or load_catalog()
     labels = district_labels(results)
-    body = (
+    head, tail = page_parts("核查总览")
+    yield head
+    yield (
         '<header class="top"><h1>义务教育督导评估自评报告核查总览</h1>'
         f'<div class="sub">共 {len(results)} 份文档</div></header><main>'
-        f"{_summary(results)}{_district_summary(results)}{_findings(results)}"
-        f"{_indicator_charts(results, labels, catalog)}"
-        f"{_documents(results, labels)}</main>"
     )
-    return page("核查总览", body)
+    yield f"{_summary(results)}{_district_summary(results)}{_findings(results)}"
+    yield from _indicator_charts(results, labels, catalog)
+    yield f"{_documents(results, labels)}</main>"
+    yield tail

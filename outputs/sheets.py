@@ -1,7 +1,8 @@
 """The workbook's list sheets: 问题清单, 汇总, 文档, 规则说明, 数据字典.
 
 Every rule id links to its row on 规则说明 (inside the workbook, so the link works wherever the
-file is opened); every finding links to its place on the document's HTML page.
+file is opened); every finding links to its place on the document's HTML page. A sheet holds at
+most Excel's 65,530 links: 问题清单 drops its rule links, then its source links, to stay within.
 """
 
 from __future__ import annotations

@@ -154,13 +154,13 @@ def save(sheets: list[Sheet], path: Path) -> Workbook:
         ws.auto_filter.ref = sheet.auto_filter.ref
         ws._writer = _StreamingLinks(ws)  # taken by the sheet in place of its own writer
         ws._writer.write_top()  # what precedes the rows: panes, widths, filter
-        written, links, arrays = 0, [MAX_HYPERLINKS], {}
+        rows, written = _Rows(ws, sheet.styles), 0
         for cells in sheet.rows():
             row = cells[0].row
             while written < row - 1:  # rows the builder left empty stay empty
                 ws.append([])
                 written += 1
-            ws.append(_row(ws, sheet.styles, arrays, _formatted(sheet, cells), links))
+            ws.append(rows.values(_formatted(sheet, cells)))
             written = row
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         _StreamingWriter(wb, archive).write_data()
@@ -177,49 +177,53 @@ def _formatted(sheet: Sheet, cells: list[LightCell]) -> list[LightCell]:
     return [by_column[c] for c in sorted(by_column)]
 
 
-def _row(
-    ws: object,
-    styles: list,
-    arrays: dict[tuple, StyleArray],
-    cells: list[LightCell],
-    links: list[int],
-) -> list:
-    """The row's values, a write-only cell where a style is set; text is never a formula
-    (openpyxl reads any string starting with "=" as one; we write none). `links` holds how
-    many hyperlinks the sheet may still have: past Excel's limit a link is left as its text.
+class _Rows:
+    """A sheet's rows into its write-only worksheet: values as they are, a write-only cell
+    where a style, link or comment is set; text is never a formula (openpyxl reads any string
+    starting with "=" as one; we write none). Past Excel's limit a link is left as its text.
 
     Each combination of styles is registered with the workbook once and its style array
     copied after that (registering hashes every style object: the workbook's main cost)."""
-    out: list = [None] * cells[-1].column
-    for cell in cells:
-        if cell.hyperlink is not None:
-            if links[0] <= 0:
-                cell.hyperlink = cell.font = None
-            links[0] -= 1
-        plain = not isinstance(cell.value, str) or not cell.value.startswith("=")
-        unstyled = cell.font is cell.fill is cell.alignment is cell.number_format is None
-        if plain and unstyled and cell.hyperlink is cell.comment is None:
-            out[cell.column - 1] = cell.value
-            continue
-        target = WriteOnlyCell(ws, value=cell.value)
-        if target.data_type == "f":
-            target.data_type = "s"
+
+    def __init__(self, ws: object, styles: list) -> None:
+        self.ws, self.styles = ws, styles
+        self.arrays: dict[tuple, StyleArray] = {}
+        self.links_left = MAX_HYPERLINKS
+
+    def values(self, cells: list[LightCell]) -> list:
+        out: list = [None] * cells[-1].column
+        for cell in cells:
+            if cell.hyperlink is not None:
+                if self.links_left <= 0:
+                    cell.hyperlink = cell.font = None
+                self.links_left -= 1
+            plain = not isinstance(cell.value, str) or not cell.value.startswith("=")
+            unstyled = cell.font is cell.fill is cell.alignment is cell.number_format is None
+            if plain and unstyled and cell.hyperlink is cell.comment is None:
+                out[cell.column - 1] = cell.value
+                continue
+            target = WriteOnlyCell(self.ws, value=cell.value)
+            if target.data_type == "f":
+                target.data_type = "s"
+            if not unstyled:
+                target._style = StyleArray(self._style(cell, target))
+            if cell.hyperlink is not None:
+                target.hyperlink = cell.hyperlink
+            if cell.comment is not None:
+                target.comment = cell.comment
+            out[cell.column - 1] = target
+        return out
+
+    def _style(self, cell: LightCell, target: WriteOnlyCell) -> StyleArray:
         key = (cell.font, cell.fill, cell.alignment, cell.number_format)
-        if key != (None, None, None, None):
-            if key not in arrays:
-                for name, number in zip(SHARED, key, strict=False):
-                    if number is not None:
-                        setattr(target, name, styles[number])
-                if cell.number_format is not None:
-                    target.number_format = cell.number_format
-                arrays[key] = StyleArray(target._style)
-            target._style = StyleArray(arrays[key])
-        if cell.hyperlink is not None:
-            target.hyperlink = cell.hyperlink
-        if cell.comment is not None:
-            target.comment = cell.comment
-        out[cell.column - 1] = target
-    return out
+        if key not in self.arrays:
+            for name, number in zip(SHARED, key[:3], strict=True):
+                if number is not None:
+                    setattr(target, name, self.styles[number])
+            if cell.number_format is not None:
+                target.number_format = cell.number_format
+            self.arrays[key] = StyleArray(target._style)
+        return self.arrays[key]
 
 
 class _StreamingWriter(ExcelWriter):

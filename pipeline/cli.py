@@ -20,6 +20,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
+from pipeline.signals import in_finaliser
 
 if TYPE_CHECKING:
     from pipeline.ingest.limits import Limits
@@ -399,16 +400,13 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """Ctrl-C as KeyboardInterrupt, except inside a finaliser (a `__del__` of the regex
-    compiler while a module's patterns compile): Python would print the exception there and
-    swallow it, so the signal is sent again a moment later, once the finaliser has returned."""
-    while frame is not None:
-        if frame.f_code.co_name == "__del__":
-            again = threading.Timer(0.01, os.kill, (os.getpid(), signum))
-            again.daemon = True
-            again.start()
-            return
-        frame = frame.f_back
+    """Ctrl-C as KeyboardInterrupt; inside a finaliser the signal is sent again a moment later,
+    once the finaliser has returned (`pipeline.signals`)."""
+    if in_finaliser(frame):
+        again = threading.Timer(0.01, os.kill, (os.getpid(), signum))
+        again.daemon = True
+        again.start()
+        return
     raise KeyboardInterrupt
 
 

@@ -459,3 +459,20 @@ def test_unreadable_files_are_failed_documents(
     ids = [d["doc_id"] for d in documents(out)]
     assert len(set(ids)) == 4  # two unreadable files do not collide in the database
     assert len(list(out.glob(".cache/*/*.json"))) == 2  # and are retried next time
+
+
+class SlowFinaliser:
+    """A finaliser running Python code for 0.3 s, where a signal's exception would be lost."""
+
+    def __del__(self) -> None:
+        deadline = time.monotonic() + 0.3
+        while time.monotonic() < deadline:
+            pass
+
+
+def test_a_time_limit_that_expires_in_a_finaliser_still_stops_the_document() -> None:
+    started = time.monotonic()
+    with pytest.raises(batch.DocumentTimeout), batch._time_limit(0.1):
+        SlowFinaliser()  # dropped at once: its __del__ runs when the limit expires
+        time.sleep(2)
+    assert time.monotonic() - started < 1

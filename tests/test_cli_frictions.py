@@ -133,3 +133,25 @@ def test_ingest_blocks_gives_pages_only_when_there_are_pages(tmp_path) -> None:
     report.write_text(REPORT, encoding="utf-8")
     run = cli("ingest", str(report), "--blocks")
     assert run.returncode == 0 and "pNone" not in run.stdout and "[paragraph 0-" in run.stdout
+
+
+class InterruptedFinaliser:
+    """A finaliser that Ctrl-C reaches half-way through."""
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        deadline = time.monotonic() + 0.1
+        while time.monotonic() < deadline:
+            pass
+
+
+def test_ctrl_c_in_a_finaliser_interrupts_once_it_returns() -> None:
+    from pipeline.cli import _interrupt
+
+    previous = signal.signal(signal.SIGINT, _interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            InterruptedFinaliser()
+            time.sleep(2)
+    finally:
+        signal.signal(signal.SIGINT, previous)

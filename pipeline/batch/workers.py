@@ -10,12 +10,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from types import FrameType
 
 from pipeline.audit import audit_document
 from pipeline.batch.corpus import SourceFile
 from pipeline.contract import empty_result
 from pipeline.ingest.files import ingest_bytes, ingest_path
 from pipeline.ingest.limits import DEFAULT_TIMEOUT, Limits  # noqa: F401 (run imports it here)
+from pipeline.signals import in_finaliser
 
 Worker = Callable[[str, float | None], tuple[dict, str]]
 
@@ -80,7 +82,10 @@ class _time_limit:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
 
-    def _expired(self, signum: int, frame: object) -> None:
+    def _expired(self, signum: int, frame: FrameType | None) -> None:
+        if in_finaliser(frame):  # raised there, it would be swallowed: ring again shortly
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            return
         raise DocumentTimeout(f"处理超时（超过 {self.seconds:g} 秒），已跳过")
 
 

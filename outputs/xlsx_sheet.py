@@ -54,6 +54,29 @@ class LightCell:
         return f"{get_column_letter(self.column)}{self.row}"
 
 
+class _Spilled:
+    """A list that keeps what is appended in a temporary file (a copy is read back each time
+    it is iterated): a sheet's finished rows, and the comments and links openpyxl holds
+    until the sheet ends."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the object
+        self._count = 0
+
+    def append(self, item: object) -> None:
+        self._file.seek(0, 2)
+        pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator:
+        self._file.seek(0)
+        for _ in range(self._count):
+            yield pickle.load(self._file)
+
+
 class Sheet:
     """The part of openpyxl's Worksheet the sheet builders use. Rows are filled in order; a
     finished row is spilled to a temporary file, so a sheet of any length holds one row."""
@@ -67,7 +90,7 @@ class Sheet:
         self.column_formats: dict[int, str] = {}  # number format of a column below its header
         self._current = self._done = 0  # the row being filled, the last row spilled
         self._row: dict[int, LightCell] = {}
-        self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed by rows()
+        self._spilled = _Spilled()
         self._widths: dict[int, int] = {}
         self.styles: list[object] = []  # shared style objects; spilled cells hold their index
         self._style_index: dict[int, int] = {}  # id → index (the list keeps the ids valid)
@@ -95,15 +118,9 @@ class Sheet:
         return dict(self._widths)
 
     def rows(self) -> Iterator[list[LightCell]]:
-        """Every row, in order, as written (then the spill file is closed)."""
+        """Every row, in order, as written."""
         self._flush()
-        self._spill.seek(0)
-        with self._spill:
-            while True:
-                try:
-                    yield pickle.load(self._spill)
-                except EOFError:
-                    return
+        yield from self._spilled
 
     def _flush(self) -> None:
         if not self._row:
@@ -117,7 +134,7 @@ class Sheet:
                 style = getattr(cell, name)
                 if style is not None:
                     setattr(cell, name, self._style_number(style))
-        pickle.dump(cells, self._spill, protocol=pickle.HIGHEST_PROTOCOL)
+        self._spilled.append(cells)
         self._row, self._done = {}, self._current
 
     def _style_number(self, style: object) -> int:
@@ -279,28 +296,6 @@ class _StreamingWriter(ExcelWriter):
             out.write(b"</xml>")
         self.vba_modified.add(ws.legacy_drawing)
         ws._rels.append(Relationship(Id="comments", type=sheet._rel_type, Target=sheet.path))
-
-
-class _Spilled:
-    """A list that keeps what is appended in a temporary file: the sheet's comments and links,
-    which openpyxl holds until the sheet ends (a copy is read back each time it is iterated)."""
-
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the object
-        self._count = 0
-
-    def append(self, item: object) -> None:
-        self._file.seek(0, 2)
-        pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._count += 1
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self) -> Iterator:
-        self._file.seek(0)
-        for _ in range(self._count):
-            yield pickle.load(self._file)
 
 
 class _StreamingLinks(WorksheetWriter):

@@ -368,11 +368,17 @@ def _comparable(mapping: dict[str, object], site: FakeSite) -> dict[str, object]
 
 
 def _normalise_port(mapping: dict[str, object], site: FakeSite) -> dict[str, object]:
-    """Two servers have two ports; compare corpora with the port taken out."""
-    port = str(site.port)
+    """Two servers have two ports; compare corpora with the port taken out.
+
+    Only the port after the host: the same digits may occur inside a name's hash.
+    """
+    host = re.compile(rf"(127\.0\.0\.1[:_]){site.port}\b")
+
+    def strip(text: str) -> str:
+        return host.sub(r"\1PORT", text)
+
     return {
-        key.replace(port, "PORT"): (val.replace(port, "PORT") if isinstance(val, str) else val)
-        for key, val in mapping.items()
+        strip(key): (strip(val) if isinstance(val, str) else val) for key, val in mapping.items()
     }
 
 

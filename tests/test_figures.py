@@ -42,3 +42,21 @@ def test_plan_targets_are_not_indicator_values():
     assert result["meta"]["kind"] == "implementation_plan"
     assert all(i["value"] is None for i in result["indicators"])
     assert not [f for f in result["findings"] if f["severity"] in ("error", "warning")]
+
+
+def test_level_words_follow_another_lexicon(tmp_path):
+    """`level_of` remembers its answers; another lexicon.toml must clear them."""
+    from pipeline.data import read_data, use_data_file
+    from pipeline.extract.mentions import level_of
+
+    assert level_of("幼儿园教师") is None
+    lexicon = read_data("lexicon.toml").decode("utf-8")
+    changed = lexicon.replace('"中学" = "junior"', '"中学" = "junior", "幼儿园" = "primary"')
+    assert changed != lexicon
+    (tmp_path / "lexicon.toml").write_text(changed, "utf-8")
+    try:
+        use_data_file("lexicon.toml", tmp_path / "lexicon.toml")
+        assert level_of("幼儿园教师") == "primary"
+    finally:
+        use_data_file("lexicon.toml", None)
+    assert level_of("幼儿园教师") is None

@@ -33,6 +33,17 @@ def derived_from(name: str) -> Callable[[F], F]:
     return wrap
 
 
+def cleared_with(*names: str) -> Callable[[F], F]:
+    """Register a function's own cache (an `lru_cache`) to be cleared with these data files."""
+
+    def wrap(fn: F) -> F:
+        for name in names:
+            _derived.setdefault(name, []).append(fn)
+        return fn
+
+    return wrap
+
+
 def use_data_file(name: str, path: str | Path | None) -> None:
     """Read `name` from `path` from now on in this process (None: the packaged file)."""
     if path is None:

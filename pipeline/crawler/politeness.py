@@ -31,10 +31,13 @@ class HostRateLimiter:
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
             now = time.monotonic()
-            start = max(now, self._next.get(host, now))
+            start = self._next.get(host, now)
             if start > now:
                 await asyncio.sleep(start - now)
-            self._next[host] = start + max(self.interval, self._slower.get(host, 0.0))
+            # from the moment we woke, not the moment we asked for: a busy event loop
+            # oversleeps, and counting from the planned start would let the next request
+            # follow this one by less than the interval
+            self._next[host] = time.monotonic() + max(self.interval, self._slower.get(host, 0.0))
 
     def pause(self, host: str, seconds: float) -> None:
         """A server asked us to back off (Retry-After): delay every request to that host."""

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.extract.quantities import find_quantities
+from pipeline.extract.quantities import find_quantities, masks
 from pipeline.ingest.normalize import normalize
 
 
@@ -151,3 +151,23 @@ def test_one_character_numerals_read_as_cn2an_reads_them():
             expected = None
         assert _cn_value(ch) == expected, ch
     assert _cn_value("三百四十五") == Decimal(345)  # longer numerals still go through cn2an
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a date inside a title is covered by the title; the date pattern searches on after it
+        (
+            "《2019年9月实施方案》于2020年3月印发",
+            [("title", "《2019年9月实施方案》"), ("date", "2020年3月")],
+        ),
+        # at one position the first pattern listed wins (the whole date over year and month)
+        ("2019年9月1日起", [("date", "2019年9月1日")]),
+        ("渝府教督发〔2022〕5号", [("doc_number", "〔2022〕5号")]),
+        ("第3项指标，（2）小学", [("indicator_no", "第3项"), ("enumerator", "（2）")]),
+    ],
+)
+def test_masks_are_taken_left_to_right_each_kind_searching_on_past_the_last(
+    sentence: str, expected: list[tuple[str, str]]
+) -> None:
+    assert [(m.reason, sentence[m.start : m.end]) for m in masks(sentence)] == expected

@@ -9,6 +9,7 @@ stands for the interval [88.85, 88.95), not for the float 88.9.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -182,21 +183,23 @@ def masks(text: str) -> list[Mask]:
     first pattern that matches, the scan going on after it), but each pattern searches on its
     own: in one alternation the `…发2019…号` document number was tried at every character."""
     patterns = _mask_patterns()
-    upcoming = [p.search(text) for p in patterns]
+    upcoming = [(m.start(), i, m) for i, p in enumerate(patterns) if (m := p.search(text))]
+    heapq.heapify(upcoming)  # (start, pattern number): ties go to the first pattern
     found: list[Mask] = []
     pos = 0
-    while True:
-        best = None
-        for i, m in enumerate(upcoming):
-            if m is not None and m.start() < pos:
-                m = upcoming[i] = patterns[i].search(text, pos)
-            if m is not None and (best is None or m.start() < upcoming[best].start()):
-                best = i
-        if best is None:
-            return found
-        m = upcoming[best]
-        found.append(Mask(m.start(), m.end(), _MASKS[best][0]))
+    while upcoming:
+        start, i, m = heapq.heappop(upcoming)
+        if start < pos:  # overlapped by the mask just taken: this pattern searches on from it
+            m = patterns[i].search(text, pos)
+            if m is not None:
+                heapq.heappush(upcoming, (m.start(), i, m))
+            continue
+        found.append(Mask(start, m.end(), _MASKS[i][0]))
         pos = m.end()
+        m = patterns[i].search(text, pos)
+        if m is not None:
+            heapq.heappush(upcoming, (m.start(), i, m))
+    return found
 
 
 def _alternation(words: list[str] | set[str]) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from functools import lru_cache
 
 import regex
 
@@ -25,10 +24,6 @@ _BRACKET = regex.compile(f"[{regex.escape(OPEN + CLOSE)}]")
 CLAUSE_MARKS = "，,；;"
 CLAUSE_MARKS_COLON = "，,；;：:"
 CLAUSE_MARKS_LIST = "，,；;、"  # an enumeration comma ends a listed item's clause too
-_CLAUSE = {
-    marks: regex.compile(f"[{regex.escape(marks)}]")
-    for marks in (CLAUSE_MARKS, CLAUSE_MARKS_COLON, CLAUSE_MARKS_LIST)
-}
 # Marks that end a label phrase (clause marks, enumeration comma, brackets and quotes).
 LABEL_BREAK = regex.compile(r"[，,；;。！？!?、（()）“”\"]")
 
@@ -59,14 +54,11 @@ def statements(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-@lru_cache(maxsize=1024)
 def clause_start(text: str, floor: int, pos: int, marks: str = CLAUSE_MARKS) -> int:
-    """Offset just after the last clause mark in text[floor:pos] (floor when there is none);
-    remembered, since a number's clause is asked for by its label, level and standard cue."""
-    cut = floor
-    for m in _CLAUSE[marks].finditer(text, floor, pos):
-        cut = m.end()
-    return cut
+    """Offset just after the last clause mark in text[floor:pos] (floor when there is none):
+    each mark looked for from pos backwards, so a long sentence is not read from its start."""
+    last = max(text.rfind(mark, floor, pos) for mark in marks)
+    return last + 1 if last >= 0 else floor
 
 
 def clause_before(text: str, floor: int, pos: int, marks: str = CLAUSE_MARKS) -> str:

@@ -98,6 +98,11 @@ CREATE TABLE findings (
     review_note TEXT,
     extra_json TEXT
 );
+"""
+    + REVIEWS_SCHEMA
+)
+# Built at close, over the rows in place (one sort per index, not an update per row).
+INDEXES = """
 CREATE INDEX documents_district ON documents(district);
 CREATE INDEX documents_status ON documents(status);
 CREATE INDEX indicators_doc_id ON indicators(doc_id);
@@ -108,8 +113,6 @@ CREATE INDEX findings_rule ON findings(rule);
 CREATE INDEX findings_severity ON findings(severity);
 CREATE INDEX findings_finding_id ON findings(finding_id);
 """
-    + REVIEWS_SCHEMA
-)
 
 FIGURE_KEYS = ("label", "value", "unit", "level", "is_target", "year", "start", "end", "text")
 FINDING_KEYS = ("rule", "severity", "message", "formula", "reported", "expected", "evidence")
@@ -175,6 +178,8 @@ class DatabaseWriter:
                 self.findings,
             ),
         )
+        for index in filter(str.strip, INDEXES.split(";")):
+            self.con.execute(index)
         self.con.commit()
         self.discard()
         return self.path

@@ -144,6 +144,9 @@ def database_rows(path: Path) -> dict[str, list[tuple]]:
         tables = ("documents", "indicators", "figures", "findings", "reviews")
         rows = {t: con.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
         rows["runs"] = con.execute("SELECT documents, findings FROM runs").fetchall()
+        rows["schema"] = con.execute(
+            "SELECT type, name, sql FROM sqlite_master ORDER BY name"
+        ).fetchall()
         return rows
     finally:
         con.close()

@@ -325,6 +325,23 @@ def machine() -> str:
     )
 
 
+def cpu_ticks() -> tuple[int, int] | None:
+    """(all, stolen) CPU ticks since boot from /proc/stat, where there is one."""
+    with suppress(OSError, IndexError, ValueError):
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[7]
+    return None
+
+
+def stolen_share(start: tuple[int, int] | None) -> str:
+    """The share of CPU time the hypervisor took from this machine since `start`: on a shared
+    virtual machine the figures of a run are low by about that much, and vary with it."""
+    end = cpu_ticks()
+    if start is None or end is None or end[0] <= start[0]:
+        return "not known"
+    return f"{100 * (end[1] - start[1]) / (end[0] - start[0]):.1f}%"
+
+
 def print_stages(stages: dict[str, dict[str, float]], outputs_ms: dict[int, float]) -> None:
     print("\nper-stage cost, median ms per document (one process, warm)")
     print(f"{'stage':12s}" + "".join(f"{fmt:>10s}" for fmt in stages))
@@ -453,6 +470,7 @@ def main() -> None:
 
     print("edu-audit pipeline benchmark (issue 13)")
     print("machine:", machine())
+    ticks = cpu_ticks()
     texts = base_texts(args.corpus)
     print(f"inputs: {len(texts)} reports of ~{REPORT_CHARS:,} characters built from {args.corpus}")
     inputs = format_inputs(texts)
@@ -478,6 +496,7 @@ def main() -> None:
     print_runs(runs, trafilatura)
     print_goals(goals(stages, runs, fixed, trafilatura))
     print("machine at the end:", machine())
+    print("CPU time stolen by the hypervisor during the run:", stolen_share(ticks))
 
 
 if __name__ == "__main__":

@@ -39,3 +39,10 @@ def test_goals_are_judged_and_printed(capsys) -> None:
     assert verdicts["warm re-run of 3000 >= 20x faster than cold"] is True
     bench.print_goals(rows)
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_stolen_share_is_the_hypervisors_part_of_the_ticks_between(monkeypatch) -> None:
+    monkeypatch.setattr(bench, "cpu_ticks", lambda: (1_500, 130))
+    assert bench.stolen_share((1_000, 80)) == "10.0%"
+    assert bench.stolen_share(None) == "not known"
+    assert bench.stolen_share((1_500, 130)) == "not known"  # no time passed

@@ -26,6 +26,10 @@ def sheets() -> list[Sheet]:
     first.freeze_panes, first.auto_filter.ref = "B2", "A1:C39"
     first.column_dimensions["A"].width = 20
     first.cell(40, 3).font = LINK_FONT  # a style without a link
+    first.cell(42, 1, " 前后空格 ")  # row 41 left empty; text kept with its spaces
+    first.cell(42, 2, 7)
+    first.cell(42, 3, True)
+    first.cell(42, 4, "")
     return [first, second]
 
 

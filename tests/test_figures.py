@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.audit import audit_document
+from pipeline.extract.text import CLAUSE_MARKS, CLAUSE_MARKS_COLON, CLAUSE_MARKS_LIST, clause_start
 from pipeline.ingest.files import ingest_bytes
 
 
@@ -60,3 +63,19 @@ def test_level_words_follow_another_lexicon(tmp_path):
     finally:
         use_data_file("lexicon.toml", None)
     assert level_of("幼儿园教师") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "marks", "clause"),
+    [
+        ("全区小学12所，初中5所", CLAUSE_MARKS, "初中5所"),
+        ("标准：小学达到4.2人以上", CLAUSE_MARKS, "标准：小学达到4.2人以上"),
+        ("标准：小学达到4.2人以上", CLAUSE_MARKS_COLON, "小学达到4.2人以上"),
+        ("小学12所、初中5所", CLAUSE_MARKS, "小学12所、初中5所"),
+        ("小学12所、初中5所", CLAUSE_MARKS_LIST, "初中5所"),
+        ("其中；小学，初中、高中", CLAUSE_MARKS_LIST, "高中"),
+    ],
+)
+def test_a_clause_runs_from_the_last_clause_mark(text: str, marks: str, clause: str) -> None:
+    assert text[clause_start(text, 0, len(text), marks) :] == clause
+    assert clause_start(text, 3, 3, marks) == 3  # nothing before pos: the floor

@@ -189,13 +189,9 @@ def masks(text: str) -> list[Mask]:
     pos = 0
     while upcoming:
         start, i, m = heapq.heappop(upcoming)
-        if start < pos:  # overlapped by the mask just taken: this pattern searches on from it
-            m = patterns[i].search(text, pos)
-            if m is not None:
-                heapq.heappush(upcoming, (m.start(), i, m))
-            continue
-        found.append(Mask(start, m.end(), _MASKS[i][0]))
-        pos = m.end()
+        if start >= pos:  # else overlapped by the mask just taken: searched on past it
+            found.append(Mask(start, m.end(), _MASKS[i][0]))
+            pos = m.end()
         m = patterns[i].search(text, pos)
         if m is not None:
             heapq.heappush(upcoming, (m.start(), i, m))

@@ -22,15 +22,14 @@ def _converter():
 
 
 # Characters only traditional text uses, frequent enough that any converted page has some:
-# text without them is returned as it is, without the cost of a conversion.
-_TRADITIONAL_HINT = regex.compile(
-    r"[這個們來時為說國學會經對後發點過裡體關與間區縣億萬費財務機實現於當]"
-)
+# text without them is returned as it is, without the cost of a conversion. Looked for one by
+# one (`in` is a C scan): a character class over a whole document took six times as long.
+_TRADITIONAL_HINT = "這個們來時為說國學會經對後發點過裡體關與間區縣億萬費財務機實現於當"
 
 
 def simplified(text: str) -> str:
     """Traditional characters converted to simplified (OpenCC t2s)."""
-    if not _TRADITIONAL_HINT.search(text):
+    if not any(ch in text for ch in _TRADITIONAL_HINT):
         return text
     return _converter().convert(text)
 

@@ -145,10 +145,14 @@ class DatabaseWriter:
         self.con.executescript("BEGIN;" + SCHEMA)
         self.documents = self.findings = 0
 
-    def add(self, result: dict) -> None:
+    def add(self, result: dict, result_json: str | None = None) -> None:
+        """One document's rows; `result_json` is its JSON when the caller already has it."""
         con, doc_id = self.con, result["doc_id"]
+        if result_json is None:
+            result_json = json.dumps(result, ensure_ascii=False)
         con.execute(
-            "INSERT INTO documents VALUES (" + ",".join("?" * 18) + ")", _document_row(result)
+            "INSERT INTO documents VALUES (" + ",".join("?" * 18) + ")",
+            (*_document_row(result), result_json),
         )
         con.executemany(
             "INSERT INTO indicators VALUES (NULL" + ",?" * 18 + ")",
@@ -193,6 +197,7 @@ class DatabaseWriter:
 
 
 def _document_row(result: dict) -> tuple:
+    """Every column of documents but result_json."""
     meta = result.get("meta") or {}
     return (
         result["doc_id"],
@@ -212,7 +217,6 @@ def _document_row(result: dict) -> tuple:
         len(result.get("indicators") or []),
         len(result.get("figures") or []),
         len(result.get("findings") or []),
-        json.dumps(result, ensure_ascii=False),
     )
 
 

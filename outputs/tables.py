@@ -78,6 +78,33 @@ def arrow_value(value: object, kind: str) -> object:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
+def csv_column(values: list, kind: str) -> list:
+    """`csv_cell` over a column; the common cells (empty, plain text, numbers of the column's
+    type) are taken as they are without a call."""
+    if kind in ("int", "number"):
+        fitting = (int,) if kind == "int" else (int, float)
+        return [
+            "" if v is None else v if v.__class__ in fitting and v == v else csv_cell(v, kind)
+            for v in values
+        ]
+    return [
+        ""
+        if v is None
+        else v
+        if v.__class__ is str and not v.startswith(FORMULA_STARTS)
+        else csv_cell(v, kind)
+        for v in values
+    ]
+
+
+def arrow_column(values: list, kind: str) -> list:
+    """`arrow_value` over a column, the values already of the column's type taken as they are."""
+    fitting = {"int": int, "number": float, "bool": bool}.get(kind, str)
+    if fitting is float:
+        return [v if v.__class__ is float and v == v else arrow_value(v, kind) for v in values]
+    return [v if v.__class__ is fitting or v is None else arrow_value(v, kind) for v in values]
+
+
 def write_tables(results: Iterable[dict], out_dir: Path) -> list[Path]:
     """documents.jsonl plus figures/indicators/findings as CSV and all four tables as Parquet,
     streamed: one pass over the results, never more than a batch of rows in memory."""
@@ -113,16 +140,17 @@ class TableWriter:
             self.csv[name] = csv.writer(fh, lineterminator="\n")
             self.csv[name].writerow(columns(name))
 
-    def add(self, result: dict) -> None:
-        self.files[0].write(json.dumps(result, ensure_ascii=False) + "\n")
+    def add(self, result: dict, line: str | None = None) -> None:
+        """One document's line and rows; `line` is its JSON when the caller already has it."""
+        if line is None:
+            line = json.dumps(result, ensure_ascii=False)
+        self.files[0].write(line + "\n")
         self._append("documents", [document_row(result)])
         for name, (key, names) in TABLES.items():
-            rows = fixed_rows(item_rows([result], key), names)
-            kinds = [kind for _c, kind, _d in self.schemas[name]]
-            self.csv[name].writerows(
-                [csv_cell(row.get(c), k) for c, k in zip(names, kinds, strict=True)] for row in rows
-            )
-            self._append(name, rows)
+            rows = item_rows([result], key)
+            add_extra_json(rows, names)
+            cells = self._append(name, rows)
+            self.csv[name].writerows(zip(*cells, strict=True))
 
     def close(self) -> list[Path]:
         """Finish every file; returns them in the order `write_tables` always listed them."""
@@ -146,13 +174,18 @@ class TableWriter:
     def _empty(self, name: str) -> dict[str, list]:
         return {c: [] for c, _k, _d in self.schemas[name]}
 
-    def _append(self, name: str, rows: list[dict]) -> None:
-        """Rows kept as typed columns until a row group is full (far smaller than dicts)."""
+    def _append(self, name: str, rows: list[dict]) -> list[list]:
+        """Rows kept as typed columns until a row group is full (far smaller than dicts);
+        returns the same columns as CSV cells."""
+        cells = []
         for column, kind, _d in self.schemas[name]:
-            self.pending[name][column] += [arrow_value(r.get(column), kind) for r in rows]
+            values = [r.get(column) for r in rows]
+            self.pending[name][column] += arrow_column(values, kind)
+            cells.append(csv_column(values, kind))
         self.rows[name] += len(rows)
         if self.rows[name] >= self.ROWS_BATCH:
             self._write_group(name)
+        return cells
 
     def _write_group(self, name: str) -> None:
         data, self.pending[name] = self.pending[name], self._empty(name)
@@ -184,6 +217,7 @@ def write_jsonl(results: Iterable[dict], path: Path) -> Path:
 
 
 NESTED = frozenset({"evidence", "standard", "cv", "stated_standard"})
+SCALARS = frozenset({str, int, float, bool})  # what a cell holds as it is
 
 
 def flatten(item: dict, prefix: str = "") -> dict:
@@ -193,10 +227,13 @@ def flatten(item: dict, prefix: str = "") -> dict:
     """
     flat: dict = {}
     for key, value in item.items():
-        name = f"{prefix}{key}"
-        if value is None and key in NESTED:
-            continue
-        if isinstance(value, dict):
+        name = prefix + key if prefix else key
+        if value is None:
+            if key not in NESTED:
+                flat[name] = value
+        elif value.__class__ in SCALARS:
+            flat[name] = value
+        elif isinstance(value, dict):
             flat.update(flatten(value, f"{name}_"))
         elif isinstance(value, list | tuple):
             flat[name] = json.dumps(value, ensure_ascii=False)
@@ -228,14 +265,19 @@ def item_rows(results: Iterable[dict], key: str) -> list[dict]:
 
 def fixed_rows(rows: Iterable[dict], columns: list[str]) -> list[dict]:
     """Rows with only the dictionary's columns; any other key goes into `extra_json`."""
+    rows = list(rows)
+    add_extra_json(rows, columns)
     known = set(columns)
-    fixed = []
+    return [{k: v for k, v in row.items() if k in known} for row in rows]
+
+
+def add_extra_json(rows: list[dict], columns: list[str]) -> None:
+    """Set each row's `extra_json`: its keys that are not the dictionary's columns, as JSON
+    (the writer reads only the columns, so the other keys can stay)."""
+    known = set(columns)
     for row in rows:
         extra = {k: v for k, v in row.items() if k not in known}
-        row = {k: v for k, v in row.items() if k in known}
         row["extra_json"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
-        fixed.append(row)
-    return fixed
 
 
 def document_row(result: dict) -> dict:

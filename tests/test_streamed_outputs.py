@@ -19,7 +19,11 @@ from outputs.tables import (
     FORMULA_STARTS,
     TABLES,
     TableWriter,
+    arrow_column,
+    arrow_value,
     columns,
+    csv_cell,
+    csv_column,
     data_dictionary,
     document_row,
     fixed_rows,
@@ -150,6 +154,39 @@ def database_rows(path: Path) -> dict[str, list[tuple]]:
         return rows
     finally:
         con.close()
+
+
+ODD_VALUES = [
+    None,
+    "",
+    "text",
+    "=SUM(A1)",
+    "-3",
+    "+1",
+    "@x",
+    "\tx",
+    0,
+    7,
+    -2,
+    3.0,
+    2.5,
+    float("nan"),
+    float("inf"),
+    True,
+    False,
+    [1, "a"],
+    {"k": 1},
+    ("t",),
+]
+
+
+@pytest.mark.parametrize("kind", ["text", "int", "number", "bool", "json", "date"])
+def test_column_conversion_is_the_cell_conversion_over_a_column(kind: str) -> None:
+    csv_cells = csv_column(ODD_VALUES, kind)
+    arrow_values = arrow_column(ODD_VALUES, kind)
+    for value, cell, arrow in zip(ODD_VALUES, csv_cells, arrow_values, strict=True):
+        assert repr(cell) == repr(csv_cell(value, kind)), (kind, value)
+        assert repr(arrow) == repr(arrow_value(value, kind)), (kind, value)
 
 
 def test_parts_written_by_forked_processes_join_into_one_pass(

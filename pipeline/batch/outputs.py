@@ -98,8 +98,9 @@ def _write_part(
     try:
         for held in results:
             result = restore(held)
-            tables.add(result)
-            database.add(result)
+            line = json.dumps(result, ensure_ascii=False)  # documents.jsonl and result_json
+            tables.add(result, line)
+            database.add(result, line)
             report.add(result, texts.get(result["doc_id"], ""))
         tables.close()
         database.close(reviews)

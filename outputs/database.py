@@ -137,13 +137,19 @@ class DatabaseWriter:
     """Rows inserted one document at a time, schema and rows in one transaction, so a batch
     can load each document as it streams past and an error leaves no half-written file."""
 
-    def __init__(self, path: Path, version: str = "") -> None:
+    def __init__(self, path: Path, version: str = "", resume: bool = False) -> None:
+        """A fresh file at `path` (any old one replaced), or with `resume` the rows of a file
+        left unfinished by `close(finish=False)`, to add more to."""
         self.path, self.version = Path(path), version
-        self.path.unlink(missing_ok=True)
+        if not resume:
+            self.path.unlink(missing_ok=True)
         self.con: sqlite3.Connection | None = sqlite3.connect(self.path)
         self.con.execute("PRAGMA foreign_keys = ON")
-        self.con.executescript("BEGIN;" + SCHEMA)
+        self.con.executescript("BEGIN;" + ("" if resume else SCHEMA))
         self.documents = self.findings = 0
+        if resume:
+            self.documents = self.con.execute("SELECT count(*) FROM documents").fetchone()[0]
+            self.findings = self.con.execute("SELECT count(*) FROM findings").fetchone()[0]
 
     def add(self, result: dict, result_json: str | None = None) -> None:
         """One document's rows; `result_json` is its JSON when the caller already has it."""
@@ -170,20 +176,22 @@ class DatabaseWriter:
         self.documents += 1
         self.findings += len(findings)
 
-    def close(self, reviews: Iterable[Decision] = ()) -> Path:
-        """The decisions in force and the run's row, then commit."""
-        self.con.executemany(INSERT_REVIEW, [review_row(d) for d in reviews])
-        self.con.execute(
-            "INSERT INTO runs (version_key, finished_at, documents, findings) VALUES (?,?,?,?)",
-            (
-                self.version,
-                datetime.now(UTC).isoformat(timespec="seconds"),
-                self.documents,
-                self.findings,
-            ),
-        )
-        for index in filter(str.strip, INDEXES.split(";")):
-            self.con.execute(index)
+    def close(self, reviews: Iterable[Decision] = (), finish: bool = True) -> Path:
+        """The decisions in force, the run's row and the indexes, then commit; without
+        `finish` only the rows are committed (a part that another writer resumes)."""
+        if finish:
+            self.con.executemany(INSERT_REVIEW, [review_row(d) for d in reviews])
+            self.con.execute(
+                "INSERT INTO runs (version_key, finished_at, documents, findings) VALUES (?,?,?,?)",
+                (
+                    self.version,
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                    self.documents,
+                    self.findings,
+                ),
+            )
+            for index in filter(str.strip, INDEXES.split(";")):
+                self.con.execute(index)
         self.con.commit()
         self.discard()
         return self.path

@@ -57,7 +57,7 @@ def write_outputs(
         folders = [staging / f".part-{n}" for n in range(len(parts))]
         single = len(parts) == 1
         jobs = [
-            (functools.partial(_write_part, part, texts, version, reviews if single else ()), f)
+            (functools.partial(_write_part, part, texts, version, reviews, single), f)
             for part, f in zip(parts, folders, strict=True)
         ]
         jobs.append((functools.partial(_write_summary, results), staging / ".summary"))
@@ -85,10 +85,12 @@ def _write_part(
     texts: Mapping[str, str],
     version: str,
     reviews: Iterable[Decision],
+    single: bool,
     folder: Path,
     warnings: list[str],
 ) -> None:
-    """Tables, database and document pages of these documents into `folder`."""
+    """Tables, database and document pages of these documents into `folder`; the database
+    is finished (reviews, run, indexes) only when it is the only part, else by the join."""
     from outputs.database import DatabaseWriter
     from outputs.tables import TableWriter
 
@@ -103,7 +105,7 @@ def _write_part(
             database.add(result, line)
             report.add(result, texts.get(result["doc_id"], ""))
         tables.close()
-        database.close(reviews)
+        database.close(reviews, finish=single)
     finally:
         tables.discard()
         database.discard()
@@ -187,11 +189,16 @@ def _join(
     _concatenate(folders, staging / "documents.jsonl", header=False)
     for name in TABLES:
         _concatenate(folders, staging / f"{name}.csv", header=True)
-    _run_jobs([(functools.partial(_join_parquet, folders), staging / ".parquet")], False)
+    jobs = [
+        (functools.partial(_join_parquet, folders), staging / ".parquet"),
+        (functools.partial(_join_databases, folders, version, reviews), staging / ".database"),
+    ]
+    _run_jobs(jobs, side_by_side=True)  # two files of their own: Arrow never enters the parent
     for name in data_dictionary():
         os.replace(staging / ".parquet" / f"{name}.parquet", staging / f"{name}.parquet")
+    os.replace(staging / ".database" / "audit.sqlite", staging / "audit.sqlite")
     shutil.rmtree(staging / ".parquet")
-    _join_databases(folders, staging / "audit.sqlite", version, reviews)
+    shutil.rmtree(staging / ".database")
 
 
 def _concatenate(folders: list[Path], path: Path, header: bool) -> None:
@@ -204,7 +211,7 @@ def _concatenate(folders: list[Path], path: Path, header: bool) -> None:
 
 
 def _join_parquet(folders: list[Path], folder: Path, warnings: list[str]) -> None:
-    """Every part's row groups, in order (a job of its own: Arrow never enters the parent)."""
+    """Every part's row groups, in order."""
     import pyarrow.parquet as pq
 
     from outputs.tables import data_dictionary
@@ -218,19 +225,24 @@ def _join_parquet(folders: list[Path], folder: Path, warnings: list[str]) -> Non
                     writer.write_table(part.read_row_group(group))
 
 
-def _join_databases(folders: list[Path], path: Path, version: str, reviews: list[Decision]) -> None:
-    """The parts' rows in part order (item rowids renumbered), then reviews and the run."""
+def _join_databases(
+    folders: list[Path], version: str, reviews: list[Decision], folder: Path, warnings: list[str]
+) -> None:
+    """The first part's database, resumed, with the other parts' rows after its own in part
+    order (item rowids numbered on), then reviews, the run and the indexes."""
     from outputs.database import DatabaseWriter
 
-    database = DatabaseWriter(path, version)
+    path = folder / "audit.sqlite"
+    os.replace(folders[0] / "audit.sqlite", path)
+    database = DatabaseWriter(path, version, resume=True)
     try:
         con = database.con
-        for n, folder in enumerate(folders):
-            con.execute(f"ATTACH DATABASE ? AS part{n}", (str(folder / "audit.sqlite"),))
+        for n, part in enumerate(folders[1:]):
+            con.execute(f"ATTACH DATABASE ? AS part{n}", (str(part / "audit.sqlite"),))
         for table in ("documents", *ITEM_TABLES):
             names = [row[1] for row in con.execute(f"PRAGMA table_info({table})")]
             wanted = ",".join(names if table == "documents" else names[1:])  # not the rowid
-            for n in range(len(folders)):
+            for n in range(len(folders) - 1):
                 con.execute(f"INSERT INTO {table} ({wanted}) SELECT {wanted} FROM part{n}.{table}")
         database.documents = con.execute("SELECT count(*) FROM documents").fetchone()[0]
         database.findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]

@@ -11,6 +11,7 @@ one element at a time, byte for byte as openpyxl writes them (tests/test_xlsx_sh
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import re
 import tempfile
@@ -19,16 +20,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell._writer import _set_attributes
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.comments.author import AuthorList
-from openpyxl.comments.comment_sheet import CommentSheet
+from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
 from openpyxl.comments.shape_writer import ShapeWriter, _shape_factory
+from openpyxl.compat import safe_string
 from openpyxl.packaging.relationship import Relationship, get_rels_path
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import coordinate_to_tuple, get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import PKG_REL_NS
 from openpyxl.xml.functions import tostring
@@ -171,14 +178,9 @@ def save(sheets: list[Sheet], path: Path) -> Workbook:
         ws.auto_filter.ref = sheet.auto_filter.ref
         ws._writer = _StreamingLinks(ws)  # taken by the sheet in place of its own writer
         ws._writer.write_top()  # what precedes the rows: panes, widths, filter
-        rows, written = _Rows(ws, sheet.styles), 0
+        rows = _Rows(ws, sheet.styles)
         for cells in sheet.rows():
-            row = cells[0].row
-            while written < row - 1:  # rows the builder left empty stay empty
-                ws.append([])
-                written += 1
-            ws.append(rows.values(_formatted(sheet, cells)))
-            written = row
+            rows.write(cells[0].row, _formatted(sheet, cells))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         _StreamingWriter(wb, archive).write_data()
     return wb
@@ -195,45 +197,122 @@ def _formatted(sheet: Sheet, cells: list[LightCell]) -> list[LightCell]:
 
 
 class _Rows:
-    """A sheet's rows into its write-only worksheet: values as they are, a write-only cell
-    where a style, link or comment is set; text is never a formula (openpyxl reads any string
-    starting with "=" as one; we write none). Past Excel's limit a link is left as its text.
+    """A sheet's rows into its write-only worksheet, each row one element parsed from text:
+    openpyxl's append makes a cell object and an element context for every cell, which was
+    most of the workbook's time. The bytes are those of openpyxl's append (test_xlsx_sheet):
+    the same data types, styles, links and checks; a cell with a comment (or a value of a
+    type other than text, number or bool) still goes through openpyxl's own cell. Text is
+    never a formula (openpyxl reads any string starting with "=" as one; we write none).
+    Past Excel's limit a link is left as its text.
 
-    Each combination of styles is registered with the workbook once and its style array
-    copied after that (registering hashes every style object: the workbook's main cost)."""
+    Each combination of styles is registered with the workbook once, where openpyxl would
+    first register it (registering hashes every style object)."""
 
     def __init__(self, ws: object, styles: list) -> None:
         self.ws, self.styles = ws, styles
         self.arrays: dict[tuple, StyleArray] = {}
+        self.ids: dict[tuple, int | None] = {}
         self.links_left = MAX_HYPERLINKS
+        self.written = 0  # the last row written
+        self.sheet_data: Iterator | None = None
 
-    def values(self, cells: list[LightCell]) -> list:
-        out: list = [None] * cells[-1].column
-        for cell in cells:
-            if cell.hyperlink is not None:
-                if self.links_left <= 0:
-                    cell.hyperlink = cell.font = None
-                self.links_left -= 1
-            plain = not isinstance(cell.value, str) or not cell.value.startswith("=")
-            unstyled = cell.font is cell.fill is cell.alignment is cell.number_format is None
-            if plain and unstyled and cell.hyperlink is cell.comment is None:
-                out[cell.column - 1] = cell.value
-                continue
-            target = WriteOnlyCell(self.ws, value=cell.value)
-            if target.data_type == "f":
-                target.data_type = "s"
-            if not unstyled:
-                target._style = StyleArray(self._style(cell, target))
-            if cell.hyperlink is not None:
-                target.hyperlink = cell.hyperlink
-            if cell.comment is not None:
-                target.comment = cell.comment
-            out[cell.column - 1] = target
-        return out
+    def write(self, row: int, cells: list[LightCell]) -> None:
+        """Row `row` (rows the builder left empty before it are written empty)."""
+        if self.sheet_data is None:
+            self.sheet_data = self.ws._rows = self._sheet_data()  # closed by the sheet's close
+            next(self.sheet_data)
+        while self.written < row - 1:
+            self.written += 1
+            self.sheet_data.send(self._element(self.written, []))
+        self.sheet_data.send(self._element(row, cells))
+        self.written = row
 
-    def _style(self, cell: LightCell, target: WriteOnlyCell) -> StyleArray:
+    def _sheet_data(self) -> Iterator:
+        """What the write-only sheet's own row writer does, for elements made here."""
+        xf = self.ws._writer.xf.send(True)
+        with xf.element("sheetData"), contextlib.suppress(GeneratorExit):
+            while True:
+                xf.write((yield))
+        self.ws._writer.xf.send(None)
+
+    def _element(self, row: int, cells: list[LightCell]) -> etree._Element:
+        attrs = {"r": f"{row}"}
+        attrs.update(self.ws.row_dimensions.get(row, {}))
+        parts = [f"<row{_attributes(attrs)}>", *map(self._cell, cells), "</row>"]
+        element = etree.fromstring("".join(parts))
+        for node in element.iter():  # openpyxl's contexts write <c ...></c>, never <c .../>
+            if node.text is None and not len(node):
+                node.text = ""
+        return element
+
+    def _cell(self, cell: LightCell) -> str:
+        """The cell's element as openpyxl writes it ("" when it writes none); the cell's link
+        goes to the sheet's links as openpyxl's writer adds it."""
+        if cell.hyperlink is not None:
+            if self.links_left <= 0:
+                cell.hyperlink = cell.font = None
+            self.links_left -= 1
+        value = cell.value
+        if cell.comment is not None or (value is not None and value.__class__ not in PLAIN):
+            return self._openpyxl_cell(cell)
+        ref = f"{get_column_letter(cell.column)}{cell.row}"
+        link = cell.hyperlink
+        if link is not None:
+            link = link if isinstance(link, Hyperlink) else Hyperlink(ref="", target=link)
+            link.ref = ref
+            value = link.target or link.location if value is None else value
+        attrs = {"r": ref}
+        if not _unstyled(cell):
+            style = self._style_id(cell)
+            if style is not None:
+                attrs["s"] = f"{style}"
+        if value is None and "s" not in attrs:
+            return ""
+        if link is not None:
+            self.ws._hyperlinks.append(link)
+        if value.__class__ is str:
+            value = value[:32767]
+            if ILLEGAL_CHARACTERS_RE.search(value):
+                raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
+            attrs["t"] = "e" if value in ERROR_CODES else "inlineStr"
+        else:
+            attrs["t"] = "b" if value.__class__ is bool else "n"
+        return _cell_xml(attrs, value, text=attrs["t"] == "inlineStr")
+
+    def _openpyxl_cell(self, cell: LightCell) -> str:
+        """A cell with a comment or a value of another type, through openpyxl's own cell."""
+        target = WriteOnlyCell(self.ws, value=cell.value)
+        if target.data_type == "f":
+            target.data_type = "s"
+        if not _unstyled(cell):
+            target._style = StyleArray(self._style(cell))
+        if cell.hyperlink is not None:
+            target.hyperlink = cell.hyperlink
+        if cell.comment is not None:
+            target.comment = cell.comment
+        target.row, target.column = cell.row, cell.column
+        if target.hyperlink is not None:
+            target.hyperlink.ref = target.coordinate
+        if target._comment is not None:
+            self.ws._comments.append(CommentRecord.from_cell(target))
+        elif target._value is None and not target.has_style:
+            return ""
+        value, attrs = _set_attributes(target, target.has_style)
+        return _cell_xml(attrs, value, text=target.data_type == "s")
+
+    def _style_id(self, cell: LightCell) -> int | None:
+        """The workbook's number of the cell's styles (None when they are all the defaults:
+        then openpyxl writes no style), registered where openpyxl would first ask for it."""
+        key = (cell.font, cell.fill, cell.alignment, cell.number_format)
+        if key not in self.ids:
+            array = self._style(cell)
+            self.ids[key] = self.ws.parent._cell_styles.add(array) if any(array) else None
+        return self.ids[key]
+
+    def _style(self, cell: LightCell) -> StyleArray:
         key = (cell.font, cell.fill, cell.alignment, cell.number_format)
         if key not in self.arrays:
+            target = WriteOnlyCell(self.ws)
             for name, number in zip(SHARED, key[:3], strict=True):
                 if number is not None:
                     setattr(target, name, self.styles[number])
@@ -241,6 +320,40 @@ class _Rows:
                 target.number_format = cell.number_format
             self.arrays[key] = StyleArray(target._style)
         return self.arrays[key]
+
+
+PLAIN = frozenset({str, int, float, bool})  # the types written here without openpyxl's cell
+
+
+def _unstyled(cell: LightCell) -> bool:
+    return cell.font is cell.fill is cell.alignment is cell.number_format is None
+
+
+def _cell_xml(attrs: dict, value: object, text: bool) -> str:
+    """What openpyxl's lxml_write_cell writes for these attributes and value (not formulas)."""
+    if value is None or value == "":
+        return f"<c{_attributes(attrs)}></c>"
+    if text:
+        space = ' xml:space="preserve"' if value != value.strip() else ""
+        return f"<c{_attributes(attrs)}><is><t{space}>{_escaped(value)}</t></is></c>"
+    return f"<c{_attributes(attrs)}><v>{_escaped(safe_string(value))}</v></c>"
+
+
+def _attributes(attrs: dict) -> str:
+    """Attributes as written; their values are coordinates, numbers and type codes, which
+    need no escaping."""
+    return "".join(f' {k}="{v}"' for k, v in attrs.items())
+
+
+def _escaped(value: str) -> str:
+    """Escaped for the parser, which turns a bare carriage return into a line feed."""
+    for char, entity in ESCAPES:
+        if char in value:
+            value = value.replace(char, entity)
+    return value
+
+
+ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
 
 
 class _StreamingWriter(ExcelWriter):

@@ -128,10 +128,16 @@ class Column:
         return f"{head}\n{short}" if short else head
 
 
-def indicator_columns(results: Iterable[dict]) -> list[Column]:
-    """Columns present in the corpus, in catalog order: value, schools meeting, CVs by level."""
+def corpus_columns(
+    results: Iterable[dict],
+) -> tuple[list[Column], dict[tuple[str, str], str], set[tuple[str, str]]]:
+    """In one pass over the indicators (a held document's are decoded on each pass): the
+    columns in catalog order, the first unit of each (code, level), and the (code, level)
+    columns where some report gives a number (they hold numbers only)."""
     order = _catalog_order()
     columns: set[Column] = set()
+    units: dict[tuple[str, str], str] = {}
+    numeric: set[tuple[str, str]] = set()
     for result in results:
         for ind in result.get("indicators") or []:
             level = ind.get("level") or "all"
@@ -142,20 +148,24 @@ def indicator_columns(results: Iterable[dict]) -> list[Column]:
             columns.update(
                 Column(ind["code"], lv, "cv") for lv in CV_LEVELS if cv.get(lv) is not None
             )
-    return sorted(
+            if ind.get("unit"):
+                units.setdefault((ind["code"], level), ind["unit"])
+            value = ind.get("value")
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                numeric.add((ind["code"], level))
+    ordered = sorted(
         columns,
         key=lambda c: (order.get(c.code, len(order)), c.code, c.kind == "cv",
                        LEVEL_ORDER.get(c.level, 99), c.level, KIND_ORDER[c.kind]),
     )  # fmt: skip
+    return ordered, units, numeric
 
 
 def comparison_sheet(ws: Sheet, results: list[dict]) -> None:
     """One row per document that names its district, one column per indicator and level."""
     ws.title = "对比表"
     rows = [r for r in results if (r.get("meta") or {}).get("district")]
-    columns = indicator_columns(rows)
-    units = _column_units(rows)
-    numeric = _numeric_columns(rows)
+    columns, units, numeric = corpus_columns(rows)
     headers = FIXED_HEADERS + [c.header(units.get((c.code, c.level))) for c in columns]
     header(ws, headers)
     first = len(FIXED_HEADERS) + 1
@@ -169,48 +179,38 @@ def comparison_sheet(ws: Sheet, results: list[dict]) -> None:
         link(ws.cell(r_index, 5), source_target(result), "原文")
         ws.cell(r_index, 6, result["doc_id"])
         targets = finding_targets(result)
+        values, cvs = _by_column(result.get("indicators") or [])
         for c_index, column in enumerate(columns, start=first):
-            cell = ws.cell(r_index, c_index)
-            indicator = _first(result.get("indicators") or [], column)
+            indicator = values.get((column.code, column.level))
             decimals[column] = max(decimals[column], _decimals(indicator))
             if column.kind == "cv":
-                _cv_cell(cell, column, result)
+                cv = cvs.get((column.code, column.level))
+                if cv is not None:
+                    _cv_cell(ws.cell(r_index, c_index), column, result, cv)
             elif indicator is None:
-                continue
+                continue  # an empty cell: the column's number format is added at saving
             elif column.kind == "schools":
-                _schools_cell(cell, indicator)
+                _schools_cell(ws.cell(r_index, c_index), indicator)
             else:
-                _indicator_cell(cell, indicator, targets, (column.code, column.level) in numeric)
+                numbers = (column.code, column.level) in numeric
+                _indicator_cell(ws.cell(r_index, c_index), indicator, targets, numbers)
     for c_index, column in enumerate(columns, start=first):
         fmt = "0.000" if column.kind == "cv" else _number_format(decimals[column])
         ws.column_formats[c_index] = fmt
     finish(ws, headers, freeze="C2", widths={1: 16, 2: 8, 3: 40, 6: 18}, header_height=46)
 
 
-def _first(indicators: list[dict], column: Column) -> dict | None:
+def _by_column(indicators: Iterable[dict]) -> tuple[dict, dict]:
+    """A document's first indicator of each (code, level), and its first CV of each (code, CV
+    level): looked up once per cell instead of scanning the indicators for each."""
+    values: dict[tuple[str, str], dict] = {}
+    cvs: dict[tuple[str, str], object] = {}
     for ind in indicators:
-        if ind["code"] == column.code and (ind.get("level") or "all") == column.level:
-            return ind
-    return None
-
-
-def _column_units(results: list[dict]) -> dict[tuple[str, str], str]:
-    units = {}
-    for result in results:
-        for ind in result.get("indicators") or []:
-            if ind.get("unit"):
-                units.setdefault((ind["code"], ind.get("level") or "all"), ind["unit"])
-    return units
-
-
-def _numeric_columns(results: list[dict]) -> set[tuple[str, str]]:
-    """(code, level) columns where some report gives a number: they hold numbers only."""
-    return {
-        (ind["code"], ind.get("level") or "all")
-        for r in results
-        for ind in r.get("indicators") or []
-        if isinstance(ind.get("value"), int | float) and not isinstance(ind.get("value"), bool)
-    }
+        values.setdefault((ind["code"], ind.get("level") or "all"), ind)
+        for level, cv in (ind.get("cv") or {}).items():
+            if cv is not None:
+                cvs.setdefault((ind["code"], level), cv)
+    return values, cvs
 
 
 def _decimals(indicator: dict | None) -> int:
@@ -267,14 +267,8 @@ def _schools_cell(cell: LightCell, indicator: dict) -> None:
         cell.fill = RED
 
 
-def _cv_cell(cell: LightCell, column: Column, result: dict) -> None:
+def _cv_cell(cell: LightCell, column: Column, result: dict, cv: object) -> None:
     """The CV at a level; red above the framework's limit, orange when an open CV finding names it."""
-    for ind in result.get("indicators") or []:
-        cv = (ind.get("cv") or {}).get(column.level) if ind["code"] == column.code else None
-        if cv is not None:
-            break
-    else:
-        return
     cell.value = cv
     notes = []
     limit = _cv_limits(result).get(column.level)

@@ -44,6 +44,8 @@ STYLES = ("font", "fill", "alignment", "number_format", "hyperlink", "comment")
 SHARED = ("font", "fill", "alignment")  # style objects the builders share between cells
 WIDE = re.compile("[\u2e81-\U0010ffff]")  # what Excel's default font draws two columns wide
 MAX_HYPERLINKS = 65_530  # Excel's limit per worksheet: past it, Excel "repairs" the file
+ROWS_HELD = 50_000  # cells of a sheet held in memory (about 10 MB) before its rows spill
+ITEMS_HELD = 10_000  # comments or links of a sheet held (3 to 6 MB) before they spill
 
 
 class LightCell:
@@ -62,26 +64,37 @@ class LightCell:
 
 
 class _Spilled:
-    """A list that keeps what is appended in a temporary file (a copy is read back each time
-    it is iterated): a sheet's finished rows, and the comments and links openpyxl holds
-    until the sheet ends."""
+    """A list that keeps what is appended in memory up to a budget, and the rest in a
+    temporary file (read back, as a copy, each time it is iterated): a sheet's finished rows
+    (weighed by their cells), and the comments and links openpyxl holds until the sheet
+    ends. Below the budget nothing is pickled, which is most of a small workbook's time."""
 
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the object
+    def __init__(self, budget: int) -> None:
+        self._held: list = []
+        self._budget = budget
+        self._file: tempfile.TemporaryFile | None = None
         self._count = 0
 
-    def append(self, item: object) -> None:
-        self._file.seek(0, 2)
-        pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+    def append(self, item: object, weight: int = 1) -> None:
+        if self._file is None and weight <= self._budget:
+            self._held.append(item)
+            self._budget -= weight
+        else:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the object
+            self._file.seek(0, 2)
+            pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self._count += 1
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator:
-        self._file.seek(0)
-        for _ in range(self._count):
-            yield pickle.load(self._file)
+        yield from self._held
+        if self._file is not None:
+            self._file.seek(0)
+            for _ in range(self._count - len(self._held)):
+                yield pickle.load(self._file)
 
 
 class Sheet:
@@ -97,7 +110,7 @@ class Sheet:
         self.column_formats: dict[int, str] = {}  # number format of a column below its header
         self._current = self._done = 0  # the row being filled, the last row spilled
         self._row: dict[int, LightCell] = {}
-        self._spilled = _Spilled()
+        self._spilled = _Spilled(ROWS_HELD)
         self._widths: dict[int, int] = {}
         self.styles: list[object] = []  # shared style objects; spilled cells hold their index
         self._style_index: dict[int, int] = {}  # id → index (the list keeps the ids valid)
@@ -141,7 +154,7 @@ class Sheet:
                 style = getattr(cell, name)
                 if style is not None:
                     setattr(cell, name, self._style_number(style))
-        self._spilled.append(cells)
+        self._spilled.append(cells, weight=len(cells))
         self._row, self._done = {}, self._current
 
     def _style_number(self, style: object) -> int:
@@ -418,7 +431,7 @@ class _StreamingLinks(WorksheetWriter):
 
     def __init__(self, ws: object) -> None:
         super().__init__(ws)
-        ws._hyperlinks, ws._comments = _Spilled(), _Spilled()
+        ws._hyperlinks, ws._comments = _Spilled(ITEMS_HELD), _Spilled(ITEMS_HELD)
 
     def write_hyperlinks(self) -> None:
         links = self.ws._hyperlinks

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import zipfile
 
+import pytest
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 
+from outputs import xlsx_sheet
 from outputs.xlsx_sheet import SHARED, LightCell, Sheet, _formatted, save
 from outputs.xlsx_style import LINK_FONT, RED, link, sheet_link
 
@@ -85,7 +87,11 @@ def openpyxl_cell(ws, sheet: Sheet, cell: LightCell) -> object:
     return target
 
 
-def test_streamed_parts_are_the_bytes_openpyxl_writes(tmp_path) -> None:
+@pytest.mark.parametrize("held", [None, 0, 7])  # as set; nothing held; some rows and links held
+def test_streamed_parts_are_the_bytes_openpyxl_writes(tmp_path, monkeypatch, held) -> None:
+    if held is not None:
+        monkeypatch.setattr(xlsx_sheet, "ROWS_HELD", held)
+        monkeypatch.setattr(xlsx_sheet, "ITEMS_HELD", held)
     save(sheets(), tmp_path / "ours.xlsx")
     openpyxl_save(sheets(), tmp_path / "openpyxl.xlsx")
     ours, theirs = members(tmp_path / "ours.xlsx"), members(tmp_path / "openpyxl.xlsx")

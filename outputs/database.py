@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from outputs.tables import to_json
 from pipeline.review import INSERT_REVIEW, REVIEWS_SCHEMA, Decision, review_row
 
 SCHEMA = (
@@ -267,7 +268,7 @@ def _figure_row(doc_id: str, fig: dict) -> tuple:
         fig.get("start"),
         fig.get("end"),
         fig.get("text"),
-        json.dumps(extra, ensure_ascii=False) if extra else None,
+        to_json(extra) if extra else None,
     )
 
 
@@ -290,7 +291,7 @@ def _finding_row(doc_id: str, finding: dict) -> tuple:
         finding.get("id"),
         finding.get("review"),
         finding.get("review_note"),
-        json.dumps(extra, ensure_ascii=False) if extra else None,
+        to_json(extra) if extra else None,
     )
 
 
@@ -298,4 +299,4 @@ def _scalar(value: object) -> object:
     """SQLite stores numbers, text and NULL; booleans as 0/1, anything else as JSON text."""
     if value is None or isinstance(value, int | float | str):
         return int(value) if isinstance(value, bool) else value
-    return json.dumps(value, ensure_ascii=False)
+    return to_json(value)

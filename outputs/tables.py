@@ -47,6 +47,10 @@ TABLES = {
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Column types of the data dictionary → how a value is written to CSV and typed in Parquet.
 ARROW_TYPES = {"int": "int64", "number": "float64", "bool": "bool_"}
+# json.dumps with options builds an encoder on every call; a cell's JSON is made hundreds of
+# times per document
+to_json = json.JSONEncoder(ensure_ascii=False).encode
+to_sorted_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def csv_cell(value: object, kind: str) -> object:
@@ -236,7 +240,7 @@ def flatten(item: dict, prefix: str = "") -> dict:
         elif isinstance(value, dict):
             flat.update(flatten(value, f"{name}_"))
         elif isinstance(value, list | tuple):
-            flat[name] = json.dumps(value, ensure_ascii=False)
+            flat[name] = to_json(value)
         else:
             flat[name] = value
     return flat
@@ -277,7 +281,7 @@ def add_extra_json(rows: list[dict], columns: list[str]) -> None:
     known = set(columns)
     for row in rows:
         extra = {k: v for k, v in row.items() if k not in known}
-        row["extra_json"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
+        row["extra_json"] = to_sorted_json(extra) if extra else None
 
 
 def document_row(result: dict) -> dict:

@@ -235,16 +235,18 @@ def test_full_disk_keeps_the_previous_outputs(
     assert outputs_snapshot(out) == before
 
 
+@pytest.mark.parametrize("workers", [1, 2])  # cached by the run's process, or by pool workers
 def test_full_disk_while_caching_stops_the_run_cleanly(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     corpus, out = small_corpus(tmp_path / "c", n=2), tmp_path / "out"
     run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
     before = outputs_snapshot(out)
     (corpus / "new.txt").write_text("全区初中25所。", encoding="utf-8")
+    (corpus / "newer.txt").write_text("全区小学69所。", encoding="utf-8")
     monkeypatch.setattr(batch.cache, "atomic_write", no_space)
     with pytest.raises(RunError, match="磁盘空间不足"):
-        run_corpus(corpus, out, workers=1, progress=False, worker=ingest_only)
+        run_corpus(corpus, out, workers=workers, progress=False, worker=ingest_only)
     assert outputs_snapshot(out) == before
     assert not list(out.rglob("*.tmp"))
 

@@ -14,7 +14,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,10 +130,13 @@ def run_corpus(
         disable=not progress or not todo,
     )
 
-    def finished(src: SourceFile, outcome: tuple[dict, str] | BaseException) -> None:
+    def finished(src: SourceFile, outcome: tuple[dict, str] | Cached | BaseException) -> None:
         if isinstance(outcome, BaseException):
             result, text = failed_result(src, str(src.path), outcome), ""
             transient[src.sha256] = (result, text)
+        elif isinstance(outcome, Cached):  # a pool worker audited and cached it
+            result = done[src.sha256] = outcome.held
+            statements[result["doc_id"]] = outcome.statements
         else:
             result, text = outcome
             result["doc_id"] = src.doc_id  # one id per content, even for unreadable files
@@ -148,8 +151,15 @@ def run_corpus(
         bar.set_postfix_str(_progress_text(counts), refresh=False)
         bar.update(1)
 
+    def pool_job(src: SourceFile) -> Callable:
+        if not src.readable:
+            return worker
+        return functools.partial(
+            audit_and_cache, worker, cache, src, source_info(src, by_path, by_sha)
+        )
+
     try:
-        execute(todo, workers, timeout, worker, finished, scheduler)
+        execute(todo, workers, timeout, worker, finished, scheduler, pool_job)
     finally:
         bar.close()
 
@@ -207,6 +217,31 @@ def _summary_record(summary: RunSummary) -> dict:
         summary.outputs,
         summary.warnings,
     )
+
+
+@dataclass
+class Cached:
+    """A document a pool worker audited and cached itself: its result as the batch holds it
+    and what the corpus check compares. Only this crosses back to the run's process (not the
+    figures), and the run's process does no JSON or file work per document."""
+
+    held: dict
+    statements: dict
+
+
+def audit_and_cache(
+    worker: Worker, cache: Cache, src: SourceFile, source: dict, path: str, timeout: float | None
+) -> Cached | tuple[dict, str]:
+    """Audit one file in a pool worker and write its cache entry there. When the entry cannot
+    be written the result goes back whole, and the run's process writes it (and reports a
+    full disk) as it does for a result of its own."""
+    result, text = worker(path, timeout)
+    result["doc_id"] = src.doc_id
+    try:
+        cache.store(src, result, text, source)
+    except OSError:
+        return result, text
+    return Cached(held(result), comparable_statements(result))
 
 
 def _unique(sources: list[SourceFile]) -> list[SourceFile]:

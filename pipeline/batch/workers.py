@@ -114,11 +114,14 @@ def execute(
     workers: int | None,
     timeout: float | None,
     worker: Worker,
-    finished: Callable[[SourceFile, tuple[dict, str] | BaseException], None],
+    finished: Callable[[SourceFile, object], None],
     scheduler: str | None = None,
+    pool_job: Callable[[SourceFile], Callable] | None = None,
 ) -> None:
     """Run `worker` over the files: in-process for one worker, else in a reused process pool,
-    or on the Dask cluster at `scheduler` (`local` for a LocalCluster)."""
+    or on the Dask cluster at `scheduler` (`local` for a LocalCluster). In the pool a file
+    is given to `pool_job(src)` when set (a worker that also does the run's work on its
+    result, so the run's process is not the bottleneck); `finished` gets what it returns."""
     if not todo:
         return
     if scheduler:
@@ -135,16 +138,17 @@ def execute(
                 outcome = exc
             finished(src, outcome)
         return
-    crashed = _run_pool(todo, workers, timeout, worker, finished)
+    job = pool_job or (lambda src: worker)
+    crashed = _run_pool(todo, workers, timeout, job, finished)
     for src in crashed:  # a crashed worker breaks the pool: retry each alone to find the culprit
-        _run_pool([src], 1, timeout, worker, finished, last_chance=True)
+        _run_pool([src], 1, timeout, job, finished, last_chance=True)
 
 
 def _run_pool(
     todo: list[SourceFile],
     workers: int,
     timeout: float | None,
-    worker: Worker,
+    job: Callable[[SourceFile], Callable],
     finished: Callable,
     last_chance: bool = False,
 ) -> list[SourceFile]:
@@ -152,7 +156,7 @@ def _run_pool(
     crashed: list[SourceFile] = []
     with ProcessPoolExecutor(max_workers=workers, initializer=warm_up) as pool:
         pending: dict[Future, SourceFile] = {
-            pool.submit(worker, str(src.path), timeout): src for src in todo
+            pool.submit(job(src), str(src.path), timeout): src for src in todo
         }
         try:
             # as_completed waits on every future once; wait() in a loop registered a waiter

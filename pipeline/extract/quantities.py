@@ -262,13 +262,14 @@ def _find(segment: str) -> list[Quantity]:
     taken_ends = [b.end for b in taken]
     quantities = list(compounds)
     for m in _quantity_pattern().finditer(segment):
-        if not (m["num"] or m["cn"] or m["cnpct"] or m["ratio"]):
+        g = m.groupdict()  # one call for the groups read below, instead of a lookup for each
+        if not (g["num"] or g["cn"] or g["cnpct"] or g["ratio"]):
             continue
-        core = _core_span(m)
+        core = _core_span(m, g)
         first = bisect_right(taken_ends, core[0])  # the first span ending after the core starts
         if first < len(taken) and taken[first].start < core[1]:
             continue
-        q = _build(m, segment)
+        q = _build(m, g, core, segment)
         if q is not None:
             quantities.append(q)
     return sorted(quantities, key=lambda q: q.start) if compounds else quantities
@@ -313,10 +314,11 @@ def _count_value(raw: str) -> Decimal | None:
     return _decimal(raw) if raw.isdigit() else _cn_value(raw)
 
 
-def _core_span(m: regex.Match) -> tuple[int, int]:
+def _core_span(m: regex.Match, g: dict) -> tuple[int, int]:
+    """Where the number itself is (its sign included), without units and qualifiers."""
     for group in ("num", "cn", "cnpct", "ratio"):
-        if m[group]:
-            return m.start("sign" if group == "num" and m["sign"] else group), m.end(group)
+        if g[group]:
+            return m.start("sign" if group == "num" and g["sign"] else group), m.end(group)
     return m.start(), m.end()
 
 
@@ -328,46 +330,47 @@ def _shift(q: Quantity, offset: int) -> Quantity:
     )
 
 
-def _build(m: regex.Match, text: str) -> Quantity | None:
-    if m["ratio"]:
-        return _ratio(m, text)
-    if m["cnpct"]:
-        value = _cn_value(m["cnpct"])
-        unit, raw, decimals = "%", m["cnpct"], 0
-    elif m["cn"]:
-        value = _cn_value(m["cn"])
-        unit = m["cnunit"]
-        raw, decimals = m["cn"], 0
+def _build(m: regex.Match, g: dict, core: tuple[int, int], text: str) -> Quantity | None:
+    """The quantity of one match of the main pattern (`g` its groups, `core` its number)."""
+    if g["ratio"]:
+        return _ratio(m, g, text)
+    if g["cnpct"]:
+        value = _cn_value(g["cnpct"])
+        unit, raw, decimals = "%", g["cnpct"], 0
+    elif g["cn"]:
+        value = _cn_value(g["cn"])
+        unit = g["cnunit"]
+        raw, decimals = g["cn"], 0
         if unit == "成" and value is not None:
             value, unit, decimals = value * 10, "%", -1
     else:
-        raw = m["num"] + (f".{m['frac']}" if m["frac"] else "")
+        raw = g["num"] + (f".{m['frac']}" if g["frac"] else "")
         value = _decimal(raw.replace(",", ""))
-        unit = ((m["mag"] or "") + (m["unit"] or "")).translate(TRADITIONAL)
+        unit = ((g["mag"] or "") + (g["unit"] or "")).translate(TRADITIONAL)
         decimals = len(raw.split(".")[1]) if "." in raw else 0
-        if not _plausible_arabic(m, text, raw, unit):
+        if not _plausible_arabic(m, g, text, raw, unit):
             return None
-        if m["sign"]:  # "增长-9.41%": a negative rate; a minus elsewhere is a dash
+        if g["sign"]:  # "增长-9.41%": a negative rate; a minus elsewhere is a dash
             if unit not in ("%", "个百分点") or value is None:
                 return None
             raw, value = "-" + raw, -value
     if value is None:
         return None
-    unit += m["per"] or ""
-    qualifier = m["after"] or m["after1"] or m["after2"] or m["before"]
+    unit += g["per"] or ""
+    qualifier = g["after"] or g["after1"] or g["after2"] or g["before"]
     start = (
         m.start("before")
-        if m["before"] and not (m["after"] or m["after1"] or m["after2"])
-        else _core_span(m)[0]
+        if g["before"] and not (g["after"] or g["after1"] or g["after2"])
+        else core[0]
     )
     if unit == "%" and value >= 1000:
         return None  # "3100%": a crawl dropped 个 from 3个100%
     return Quantity(start, m.end(), raw, value, decimals, unit, qualifier)
 
 
-def _plausible_arabic(m: regex.Match, text: str, raw: str, unit: str) -> bool:
+def _plausible_arabic(m: regex.Match, g: dict, text: str, raw: str, unit: str) -> bool:
     """Reject digits glued to letters or other digits, and unit-less integers."""
-    s, e = m.start("sign") if m["sign"] else m.start("num"), m.end("num")
+    s, e = m.start("sign") if g["sign"] else m.start("num"), m.end("num")
     prev = text[s - 1] if s > 0 else ""
     nxt = text[e] if e < len(text) else ""
     if prev.isascii() and (prev.isalnum() or prev in "./-") and prev != "":
@@ -380,18 +383,18 @@ def _plausible_arabic(m: regex.Match, text: str, raw: str, unit: str) -> bool:
     return "." in raw and not _DECIMAL_TAIL.match(text[e:])
 
 
-def _ratio(m: regex.Match, text: str) -> Quantity | None:
-    parts = [_decimal(p.replace(",", "")) for p in _RATIO_COLON.split(m["ratio"])]
+def _ratio(m: regex.Match, g: dict, text: str) -> Quantity | None:
+    parts = [_decimal(p.replace(",", "")) for p in _RATIO_COLON.split(g["ratio"])]
     if any(p is None for p in parts):
         return None
     context = text[max(0, m.start() - 8) : m.start()]
     if "比" not in context and parts[0] != 1:
         return None
     value = parts[-1] / parts[0] if len(parts) == 2 and parts[0] else parts[-1]
-    last = m["ratio"].split(":")[-1].split("：")[-1]
+    last = g["ratio"].split(":")[-1].split("：")[-1]
     decimals = len(last.split(".")[1]) if "." in last else 0
     return Quantity(
-        m.start("ratio"), m.end("ratio"), m["ratio"], value, decimals, "", None, tuple(parts)
+        m.start("ratio"), m.end("ratio"), g["ratio"], value, decimals, "", None, tuple(parts)
     )
 
 

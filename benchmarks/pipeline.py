@@ -200,6 +200,38 @@ def measure_stages(inputs: list[bytes], filename: str, repeats: int) -> dict[str
     return medians
 
 
+def _audit_loop(inputs: list[bytes], filename: str, rounds: int) -> float:
+    """Milliseconds per document of auditing `inputs` `rounds` times (after one warm round)."""
+    from pipeline.audit import audit_document
+    from pipeline.ingest.files import ingest_bytes
+
+    for data in inputs:
+        audit_document(ingest_bytes(data, filename))
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for data in inputs:
+            audit_document(ingest_bytes(data, filename))
+    return (time.perf_counter() - started) * 1000 / (rounds * len(inputs))
+
+
+def paired_efficiency(
+    inputs: list[bytes], filename: str, trials: int
+) -> tuple[float, float, float]:
+    """What two cores give this machine: the same audit loop alone, then in two forked processes
+    at once (median ms per document of each), and the pair's throughput over one's. Shared
+    caches and the host make the pair slower per document; this is the ceiling of '2 workers'."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    alone, paired = [], []
+    for _ in range(trials):
+        alone.append(_audit_loop(inputs, filename, 4))
+        with context.Pool(2) as pool:
+            paired.append(max(pool.starmap(_audit_loop, [(inputs, filename, 4)] * 2)))
+    one, two = statistics.median(alone), statistics.median(paired)
+    return one, two, 2 * one / two
+
+
 def measure_outputs(data: bytes, filename: str, size: int) -> float:
     """Milliseconds per document of writing every output for `size` audited documents."""
     from pipeline.batch.run import write_outputs
@@ -479,6 +511,11 @@ def main() -> None:
     outputs_ms = {size: measure_outputs(inputs["html"][0], FORMATS["html"], size) for size in sizes}
     print_stages(stages, outputs_ms)
     print(f"in-process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    one, two, pair = paired_efficiency(inputs["html"], FORMATS["html"], 1 if args.quick else 3)
+    print(
+        f"two cores: the HTML audit loop alone {one:.1f} ms per document, two copies at once "
+        f"{two:.1f} ms each: {pair:.2f}x one (what '2 workers' can reach on this machine)"
+    )
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(args.work) if args.work else Path(tmp)

@@ -46,3 +46,9 @@ def test_stolen_share_is_the_hypervisors_part_of_the_ticks_between(monkeypatch) 
     assert bench.stolen_share((1_000, 80)) == "10.0%"
     assert bench.stolen_share(None) == "not known"
     assert bench.stolen_share((1_500, 130)) == "not known"  # no time passed
+
+
+def test_paired_efficiency_is_two_loops_against_one() -> None:
+    report = bench.base_texts()[0][:2000].encode("utf-8")
+    one, two, pair = bench.paired_efficiency([report], "bench.txt", trials=1)
+    assert one > 0 and two > 0 and pair == 2 * one / two

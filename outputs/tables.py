@@ -269,7 +269,7 @@ def item_rows(results: Iterable[dict], key: str) -> list[dict]:
 
 def fixed_rows(rows: Iterable[dict], columns: list[str]) -> list[dict]:
     """Rows with only the dictionary's columns; any other key goes into `extra_json`."""
-    rows = list(rows)
+    rows = [dict(row) for row in rows]
     add_extra_json(rows, columns)
     known = set(columns)
     return [{k: v for k, v in row.items() if k in known} for row in rows]

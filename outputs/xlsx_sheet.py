@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import IO
 
 from lxml import etree
 from openpyxl import Workbook
@@ -72,7 +73,7 @@ class _Spilled:
     def __init__(self, budget: int) -> None:
         self._held: list = []
         self._budget = budget
-        self._file: tempfile.TemporaryFile | None = None
+        self._file: IO[bytes] | None = None
         self._count = 0
 
     def append(self, item: object, weight: int = 1) -> None:
@@ -180,15 +181,7 @@ def save(sheets: list[Sheet], path: Path) -> Workbook:
     """Write the sheets, in order, as one workbook; returns it (saved) for its properties."""
     wb = Workbook(write_only=True)
     for sheet in sheets:
-        ws = wb.create_sheet(sheet.title)
-        for letter, dim in sheet.column_dimensions.items():
-            if dim.width is not None:
-                ws.column_dimensions[letter].width = dim.width
-        for row, dim in sheet.row_dimensions.items():
-            if dim.height is not None:
-                ws.row_dimensions[row].height = dim.height
-        ws.freeze_panes = sheet.freeze_panes
-        ws.auto_filter.ref = sheet.auto_filter.ref
+        ws = write_only_sheet(wb, sheet)
         ws._writer = _StreamingLinks(ws)  # taken by the sheet in place of its own writer
         ws._writer.write_top()  # what precedes the rows: panes, widths, filter
         rows = _Rows(ws, sheet.styles)
@@ -197,6 +190,21 @@ def save(sheets: list[Sheet], path: Path) -> Workbook:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         _StreamingWriter(wb, archive).write_data()
     return wb
+
+
+def write_only_sheet(wb: Workbook, sheet: Sheet) -> object:
+    """The sheet's write-only worksheet with what precedes its rows: widths, heights, panes,
+    filter."""
+    ws = wb.create_sheet(sheet.title)
+    for letter, dim in sheet.column_dimensions.items():
+        if dim.width is not None:
+            ws.column_dimensions[letter].width = dim.width
+    for row, dim in sheet.row_dimensions.items():
+        if dim.height is not None:
+            ws.row_dimensions[row].height = dim.height
+    ws.freeze_panes = sheet.freeze_panes
+    ws.auto_filter.ref = sheet.auto_filter.ref
+    return ws
 
 
 def _formatted(sheet: Sheet, cells: list[LightCell]) -> list[LightCell]:

@@ -12,7 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 
 from outputs import xlsx_sheet
-from outputs.xlsx_sheet import SHARED, LightCell, Sheet, _formatted, save
+from outputs.xlsx_sheet import SHARED, LightCell, Sheet, _formatted, save, write_only_sheet
 from outputs.xlsx_style import LINK_FONT, RED, link, sheet_link
 
 
@@ -53,11 +53,7 @@ def openpyxl_save(sheets: list[Sheet], path) -> None:
     for every styled, linked or commented cell, plain values as they are."""
     wb = Workbook(write_only=True)
     for sheet in sheets:
-        ws = wb.create_sheet(sheet.title)
-        for letter, dim in sheet.column_dimensions.items():
-            if dim.width is not None:
-                ws.column_dimensions[letter].width = dim.width
-        ws.freeze_panes, ws.auto_filter.ref = sheet.freeze_panes, sheet.auto_filter.ref
+        ws = write_only_sheet(wb, sheet)
         written = 0
         for cells in sheet.rows():
             while written < cells[0].row - 1:

@@ -6,8 +6,8 @@ table, a workbook or Arrow's buffers (its memory stays that of the results it ho
 - parts: the per-document outputs (tables, database, document pages) of contiguous runs of
   documents, each result restored with its figures from the cache and let go; with several
   workers there is one part per worker, written side by side;
-- the summary: the workbook and the report's index, district and rules pages, from the
-  results as held (without figures).
+- the summary, in two jobs: the workbook, and the report's index, district and rules pages,
+  from the results as held (without figures); two jobs pack better beside the parts.
 
 The parts are then joined in corpus order: CSV and JSONL byte for byte as one pass writes
 them, Parquet row groups and database rows in the same order. Where fork is not available
@@ -60,13 +60,14 @@ def write_outputs(
             (functools.partial(_write_part, part, texts, version, reviews, single), f)
             for part, f in zip(parts, folders, strict=True)
         ]
-        jobs.append((functools.partial(_write_summary, results), staging / ".summary"))
+        jobs.append((functools.partial(_write_workbook, results), staging / ".workbook"))
+        jobs.append((functools.partial(_write_report_pages, results), staging / ".pages"))
         for outcome in _run_jobs(jobs, side_by_side=processes > 1):
             warnings += [w for w in outcome["warnings"] if w not in warnings]
         _join(folders, staging, version, reviews, single)
         report_failed = any(w.startswith(REPORT_FAILED) for w in warnings)
-        _join_report([*folders, staging / ".summary"], staging, report_failed)
-        for folder in [*folders, staging / ".summary"]:
+        _join_report([*folders, staging / ".pages"], staging, report_failed)
+        for folder in [*folders, staging / ".workbook", staging / ".pages"]:
             shutil.rmtree(folder)
     written = [_move_into_place(item, out_dir) for item in sorted(staging.iterdir())]
     shutil.rmtree(staging, ignore_errors=True)
@@ -111,11 +112,15 @@ def _write_part(
         database.discard()
 
 
-def _write_summary(results: list[dict], folder: Path, warnings: list[str]) -> None:
-    """The workbook and the report's pages over all documents."""
+def _write_workbook(results: list[dict], folder: Path, warnings: list[str]) -> None:
+    """The workbook over all documents."""
     from outputs.workbook import write_workbook
 
     write_workbook(results, folder / "comparison.xlsx")
+
+
+def _write_report_pages(results: list[dict], folder: Path, warnings: list[str]) -> None:
+    """The report's pages over all documents (index, districts, rules)."""
     _Report(folder, warnings).close(results)
 
 
@@ -176,10 +181,10 @@ def _outcome(process: multiprocessing.Process, folder: Path) -> dict:
 def _join(
     folders: list[Path], staging: Path, version: str, reviews: list[Decision], single: bool
 ) -> None:
-    """The parts' files, joined in part order, into `staging`; the summary's workbook too."""
+    """The parts' files, joined in part order, into `staging`; the workbook too."""
     from outputs.tables import TABLES, data_dictionary
 
-    os.replace(staging / ".summary" / "comparison.xlsx", staging / "comparison.xlsx")
+    os.replace(staging / ".workbook" / "comparison.xlsx", staging / "comparison.xlsx")
     names = ["documents.jsonl", "audit.sqlite"]
     names += [f"{n}.csv" for n in TABLES] + [f"{n}.parquet" for n in data_dictionary()]
     if single:
@@ -202,10 +207,13 @@ def _join(
 
 
 def _concatenate(folders: list[Path], path: Path, header: bool) -> None:
-    with path.open("wb") as out:
-        for n, folder in enumerate(folders):
+    """The first part's file, moved into place, with the others' appended (never copied
+    twice: the first part is most of the bytes when there are two)."""
+    os.replace(folders[0] / path.name, path)
+    with path.open("ab") as out:
+        for folder in folders[1:]:
             with (folder / path.name).open("rb") as part:
-                if header and n:
+                if header:
                     part.readline()  # the BOM and the header come once, from the first part
                 shutil.copyfileobj(part, out)
 

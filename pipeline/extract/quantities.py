@@ -344,7 +344,7 @@ def _build(m: regex.Match, g: dict, core: tuple[int, int], text: str) -> Quantit
         if unit == "成" and value is not None:
             value, unit, decimals = value * 10, "%", -1
     else:
-        raw = g["num"] + (f".{m['frac']}" if g["frac"] else "")
+        raw = g["num"] + (f".{g['frac']}" if g["frac"] else "")
         value = _decimal(raw.replace(",", ""))
         unit = ((g["mag"] or "") + (g["unit"] or "")).translate(TRADITIONAL)
         decimals = len(raw.split(".")[1]) if "." in raw else 0

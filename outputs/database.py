@@ -147,10 +147,6 @@ class DatabaseWriter:
         self.con: sqlite3.Connection | None = sqlite3.connect(self.path)
         self.con.execute("PRAGMA foreign_keys = ON")
         self.con.executescript("BEGIN;" + ("" if resume else SCHEMA))
-        self.documents = self.findings = 0
-        if resume:
-            self.documents = self.con.execute("SELECT count(*) FROM documents").fetchone()[0]
-            self.findings = self.con.execute("SELECT count(*) FROM findings").fetchone()[0]
 
     def add(self, result: dict, result_json: str | None = None) -> None:
         """One document's rows; `result_json` is its JSON when the caller already has it."""
@@ -169,30 +165,25 @@ class DatabaseWriter:
             "INSERT INTO figures VALUES (NULL" + ",?" * 11 + ")",
             [_figure_row(doc_id, f) for f in result.get("figures") or []],
         )
-        findings = result.get("findings") or []
         con.executemany(
             "INSERT INTO findings VALUES (NULL" + ",?" * 15 + ")",
-            [_finding_row(doc_id, f) for f in findings],
+            [_finding_row(doc_id, f) for f in result.get("findings") or []],
         )
-        self.documents += 1
-        self.findings += len(findings)
 
     def close(self, reviews: Iterable[Decision] = (), finish: bool = True) -> Path:
-        """The decisions in force, the run's row and the indexes, then commit; without
-        `finish` only the rows are committed (a part that another writer resumes)."""
+        """The decisions in force, the run's row (its counts read from the tables, whoever
+        wrote the rows) and the indexes, then commit; without `finish` only the rows are
+        committed (a part that another writer resumes)."""
         if finish:
-            self.con.executemany(INSERT_REVIEW, [review_row(d) for d in reviews])
-            self.con.execute(
-                "INSERT INTO runs (version_key, finished_at, documents, findings) VALUES (?,?,?,?)",
-                (
-                    self.version,
-                    datetime.now(UTC).isoformat(timespec="seconds"),
-                    self.documents,
-                    self.findings,
-                ),
+            con = self.con
+            con.executemany(INSERT_REVIEW, [review_row(d) for d in reviews])
+            con.execute(
+                "INSERT INTO runs (version_key, finished_at, documents, findings) "
+                "SELECT ?, ?, (SELECT count(*) FROM documents), (SELECT count(*) FROM findings)",
+                (self.version, datetime.now(UTC).isoformat(timespec="seconds")),
             )
             for index in filter(str.strip, INDEXES.split(";")):
-                self.con.execute(index)
+                con.execute(index)
         self.con.commit()
         self.discard()
         return self.path

@@ -252,8 +252,6 @@ def _join_databases(
             wanted = ",".join(names if table == "documents" else names[1:])  # not the rowid
             for n in range(len(folders) - 1):
                 con.execute(f"INSERT INTO {table} ({wanted}) SELECT {wanted} FROM part{n}.{table}")
-        database.documents = con.execute("SELECT count(*) FROM documents").fetchone()[0]
-        database.findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]
         database.close(reviews)
     finally:
         database.discard()

@@ -134,19 +134,19 @@ def run_corpus(
         if isinstance(outcome, BaseException):
             result, text = failed_result(src, str(src.path), outcome), ""
             transient[src.sha256] = (result, text)
-        elif isinstance(outcome, Cached):  # a pool worker audited and cached it
+        elif isinstance(outcome, Cached) or src.readable:
+            if not isinstance(outcome, Cached):  # audited here, or a worker could not cache it
+                result, text = outcome
+                result["doc_id"] = src.doc_id  # one id per content
+                with disk_errors(out_dir):
+                    source = source_info(src, by_path, by_sha)
+                    outcome = cache_result(cache, src, result, text, source)
             result = done[src.sha256] = outcome.held
             statements[result["doc_id"]] = outcome.statements
-        else:
+        else:  # unreadable: not cached, retried next run when it may have become readable
             result, text = outcome
-            result["doc_id"] = src.doc_id  # one id per content, even for unreadable files
-            if src.readable:
-                with disk_errors(out_dir):
-                    cache.store(src, result, text, source_info(src, by_path, by_sha))
-                statements[result["doc_id"]] = comparable_statements(result)
-                done[src.sha256] = held(result)
-            else:  # not cached: retried next run, when it may have become readable
-                transient[src.sha256] = (result, text)
+            result["doc_id"] = src.doc_id
+            transient[src.sha256] = (result, text)
         counts[result["status"]] += 1
         bar.set_postfix_str(_progress_text(counts), refresh=False)
         bar.update(1)
@@ -238,9 +238,14 @@ def audit_and_cache(
     result, text = worker(path, timeout)
     result["doc_id"] = src.doc_id
     try:
-        cache.store(src, result, text, source)
+        return cache_result(cache, src, result, text, source)
     except OSError:
         return result, text
+
+
+def cache_result(cache: Cache, src: SourceFile, result: dict, text: str, source: dict) -> Cached:
+    """Write the document's cache entry; what the batch keeps of it."""
+    cache.store(src, result, text, source)
     return Cached(held(result), comparable_statements(result))
 
 

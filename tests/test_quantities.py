@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.extract.quantities import find_quantities, masks
 from pipeline.ingest.normalize import normalize
@@ -171,3 +173,36 @@ def test_masks_are_taken_left_to_right_each_kind_searching_on_past_the_last(
     sentence: str, expected: list[tuple[str, str]]
 ) -> None:
     assert [(m.reason, sentence[m.start : m.end]) for m in masks(sentence)] == expected
+
+
+# Pieces of report text around numbers: qualifiers before (and words ending like them), spaces
+# of several kinds, numbers in every form, units and the marks that end a clause.
+_PIECES = [
+    *("约", "不低于", "低于", "于", "不", "超过", "过", "超", "将近", "近", "没有超过"),
+    *(" ", "\n", "\u3000", "\t"),
+    *("3", "12", ".5", "1,200", "一", "十", "百分之", "-", "比", "1:2", "：", "。"),
+    *("万", "人", "%", "余", "以上", "所", "元", "学", "第", "，", "（", "）", "〔2019〕", "号"),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=16).map("".join))
+def test_the_qualifier_before_a_number_is_what_a_leading_group_would_match(text: str) -> None:
+    """`_lead` looks back from each match for the qualifier before its number; the same
+    pattern led by the optional qualifier group (what it replaced) must give the same matches,
+    starts and qualifiers."""
+    import regex
+
+    from pipeline.extract import quantities as q
+
+    pattern = q._quantity_pattern()
+    led = regex.compile(
+        rf"(?P<before>{q._alternation(q.QUALIFIERS_BEFORE)})?\s*" + pattern.pattern, regex.X
+    )
+    expected = [(m.start(), m.end(), m["before"]) for m in led.finditer(text)]
+    found, previous_end = [], 0
+    for m in pattern.finditer(text):
+        g = dict(zip(q._group_names(pattern), m.groups(), strict=True))
+        found.append((q._lead(text, previous_end, m.start(), g), m.end(), g["before"]))
+        previous_end = m.end()
+    assert found == expected

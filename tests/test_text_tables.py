@@ -3,6 +3,9 @@ the shapes copied pages take: "|"-rows, and one cell a line with empty lines bet
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pipeline.audit import audit_document
 from pipeline.extract.tables import text_tables
 from pipeline.ingest.files import ingest_bytes
@@ -64,3 +67,21 @@ def test_cells_keep_their_spans_and_serial_numbers_are_not_labels() -> None:
     (row,) = table.rows
     assert row.label == "班额"
     assert [text[c.start : c.end] for c in row.values] == ["42", "48"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["12", "3.4", "2021", "0", " ", "  ", "\t", "\u3000", "\n", "|", "学校", "a"]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_aligned_rows_are_the_lines_the_row_pattern_matches(text: str) -> None:
+    """Only lines holding three spaced numbers are tried against the row pattern: the same
+    rows as the pattern scanned over the whole text."""
+    from pipeline.extract.table_cells import _ALIGNED_ROW, _aligned_rows
+
+    expected = [m.span("cells") for m in _ALIGNED_ROW.finditer(text)]
+    assert [m.span("cells") for m in _aligned_rows(text)] == expected

@@ -204,13 +204,14 @@ def _alternation(words: list[str] | set[str]) -> str:
 
 @cache
 def _quantity_pattern() -> regex.Pattern:
-    before = _alternation(QUALIFIERS_BEFORE)
+    """A number with its unit, magnitude and the qualifiers after it. The qualifier before it is
+    looked for backwards from each match (`_lead`): as an optional group leading the pattern it
+    was tried at every character, half the pattern's time."""
     after = _alternation(QUALIFIERS_AFTER)
     units = _alternation(_UNIT_SPELLINGS)
     cn_units = _alternation(CN_UNITS)
     return regex.compile(
         rf"""
-        (?P<before>{before})?\s*
         (?:
             百分之(?P<cnpct>{_CN})
           | (?P<ratio>{_NUM}(?:\s*[:：]\s*{_NUM})+)
@@ -223,6 +224,12 @@ def _quantity_pattern() -> regex.Pattern:
         """,
         regex.X,
     )
+
+
+@cache
+def _group_names(pattern: regex.Pattern) -> tuple[str, ...]:
+    """The pattern's group names in group order (every group of it is named)."""
+    return tuple(sorted(pattern.groupindex, key=pattern.groupindex.__getitem__))
 
 
 def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
@@ -261,18 +268,50 @@ def _find(segment: str) -> list[Quantity]:
     taken = sorted(masked, key=lambda b: b.start)
     taken_ends = [b.end for b in taken]
     quantities = list(compounds)
-    for m in _quantity_pattern().finditer(segment):
-        g = m.groupdict()  # one call for the groups read below, instead of a lookup for each
+    previous_end = 0
+    pattern = _quantity_pattern()
+    names = _group_names(pattern)
+    for m in pattern.finditer(segment):
+        g = dict(zip(names, m.groups(), strict=True))  # 3x faster than the regex groupdict()
+        lead = _lead(segment, previous_end, m.start(), g)
+        previous_end = m.end()
         if not (g["num"] or g["cn"] or g["cnpct"] or g["ratio"]):
             continue
         core = _core_span(m, g)
         first = bisect_right(taken_ends, core[0])  # the first span ending after the core starts
         if first < len(taken) and taken[first].start < core[1]:
             continue
-        q = _build(m, g, core, segment)
+        q = _build(m, g, core, segment, lead)
         if q is not None:
             quantities.append(q)
     return sorted(quantities, key=lambda q: q.start) if compounds else quantities
+
+
+_BEFORE_LONGEST_FIRST = sorted(QUALIFIERS_BEFORE, key=len, reverse=True)
+_BEFORE_LAST_CHARACTERS = frozenset(word[-1] for word in QUALIFIERS_BEFORE)
+_LEAD = regex.compile(rf"(?:(?P<before>{_alternation(QUALIFIERS_BEFORE)})\s*|\s+)\Z")
+
+
+def _lead(text: str, floor: int, start: int, g: dict) -> int:
+    """Where a match of the main pattern would start with the qualifier before its number
+    (约3万人, 不低于 95%) taken in: the earliest offset from floor (the last match's end) that
+    text[offset:start] is a qualifier and spaces, or spaces alone. Sets g["before"]."""
+    g["before"] = None
+    if start == floor:
+        return start
+    last = text[start - 1]
+    if last in _BEFORE_LAST_CHARACTERS:  # no space between: the longest qualifier ending here
+        for word in _BEFORE_LONGEST_FIRST:
+            if start - len(word) >= floor and text.startswith(word, start - len(word)):
+                g["before"] = word
+                return start - len(word)
+        return start
+    if last.isspace():  # str.isspace covers every character the pattern's \s matches
+        m = _LEAD.search(text, floor, start)
+        if m is not None:
+            g["before"] = m["before"]
+            return m.start()
+    return start
 
 
 def _compounds(text: str, blocked: list[Mask]) -> list[Quantity]:
@@ -330,10 +369,11 @@ def _shift(q: Quantity, offset: int) -> Quantity:
     )
 
 
-def _build(m: regex.Match, g: dict, core: tuple[int, int], text: str) -> Quantity | None:
-    """The quantity of one match of the main pattern (`g` its groups, `core` its number)."""
+def _build(m: regex.Match, g: dict, core: tuple[int, int], text: str, lead: int) -> Quantity | None:
+    """The quantity of one match of the main pattern (`g` its groups, `core` its number, `lead`
+    where its qualifier before or the spaces before its number start)."""
     if g["ratio"]:
-        return _ratio(m, g, text)
+        return _ratio(m, g, text, lead)
     if g["cnpct"]:
         value = _cn_value(g["cnpct"])
         unit, raw, decimals = "%", g["cnpct"], 0
@@ -358,11 +398,7 @@ def _build(m: regex.Match, g: dict, core: tuple[int, int], text: str) -> Quantit
         return None
     unit += g["per"] or ""
     qualifier = g["after"] or g["after1"] or g["after2"] or g["before"]
-    start = (
-        m.start("before")
-        if g["before"] and not (g["after"] or g["after1"] or g["after2"])
-        else core[0]
-    )
+    start = lead if g["before"] and not (g["after"] or g["after1"] or g["after2"]) else core[0]
     if unit == "%" and value >= 1000:
         return None  # "3100%": a crawl dropped 个 from 3个100%
     return Quantity(start, m.end(), raw, value, decimals, unit, qualifier)
@@ -383,11 +419,11 @@ def _plausible_arabic(m: regex.Match, g: dict, text: str, raw: str, unit: str) -
     return "." in raw and not _DECIMAL_TAIL.match(text[e:])
 
 
-def _ratio(m: regex.Match, g: dict, text: str) -> Quantity | None:
+def _ratio(m: regex.Match, g: dict, text: str, lead: int) -> Quantity | None:
     parts = [_decimal(p.replace(",", "")) for p in _RATIO_COLON.split(g["ratio"])]
     if any(p is None for p in parts):
         return None
-    context = text[max(0, m.start() - 8) : m.start()]
+    context = text[max(0, lead - 8) : lead]
     if "比" not in context and parts[0] != 1:
         return None
     value = parts[-1] / parts[0] if len(parts) == 2 and parts[0] else parts[-1]

@@ -74,18 +74,15 @@ def find_sections(doc: Document) -> list[Section]:
 
 
 def _heading(text: str, start: int, end: int) -> tuple[int, str, str, int] | None:
-    line = text[start:end]
-    m = _HEADING.match(line)
+    m = _HEADING.match(text, start, end)
     if m is None:
         return None
-    level = int(next(k for k, v in m.groupdict().items() if v)[1:].split("_")[0])
-    rest = line[m.end() :]
-    clause = _TO_CLAUSE_END.match(rest).group()
+    level = int(m.lastgroup[1:].split("_")[0])  # the alternative that matched: l<level>_<i>
+    clause = _TO_CLAUSE_END.match(text, m.end(), end).group()
     title = clause.strip(" :：")
     if len(title) > MAX_TITLE and level < 5:
         return None  # a long first clause is prose that happens to start with a number
-    body = start + m.end() + len(clause)
-    return level, m.group().strip(), title[:MAX_TITLE], body
+    return level, m.group().strip(), title[:MAX_TITLE], m.end() + len(clause)
 
 
 def section_at(sections: list[Section], pos: int) -> Section | None:

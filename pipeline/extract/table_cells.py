@@ -11,6 +11,7 @@ carries one; cells that a quantity already covers or that a mask refuses (dates,
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
 from decimal import Decimal
 
 import regex
@@ -25,6 +26,9 @@ _ALIGNED_ROW = regex.compile(
     r"(?m)^[ \t\u3000]*(?:[^\d\s|][^\d\n|]*?[ \t\u3000]+)?"
     r"(?P<cells>\d+(?:\.\d+)?(?:[ \t\u3000]+\d+(?:\.\d+)?){2,})[ \t\u3000]*$"
 )
+# What every aligned row holds (a number between two others, spaces apart): only the lines
+# with one are tried against the row pattern, whose lazy label otherwise scans every line.
+_THREE_NUMBERS = regex.compile(r"\d[ \t\u3000]+\d+(?:\.\d+)?[ \t\u3000]+\d")
 # "2021 09 15": a date that lost its 年月日, not a row.
 _DATE_ROW = regex.compile(r"(?:19|20)\d{2}[ \t\u3000]+\d{1,2}[ \t\u3000]+\d{1,2}")
 
@@ -77,7 +81,7 @@ def _number_cells(text: str) -> list[tuple[int, int]]:
         for c in row.values
         if _CELL_NUMBER.fullmatch(c.text)
     ]
-    for row in _ALIGNED_ROW.finditer(text):
+    for row in _aligned_rows(text):
         if _DATE_ROW.fullmatch(row["cells"]):
             continue
         offset = row.start("cells")
@@ -85,3 +89,15 @@ def _number_cells(text: str) -> list[tuple[int, int]]:
             (offset + m.start(), offset + m.end()) for m in _CELL_NUMBER.finditer(row["cells"])
         ]
     return sorted(cells)
+
+
+def _aligned_rows(text: str) -> Iterator[regex.Match]:
+    """The lines matching `_ALIGNED_ROW`, in order (neither pattern crosses a line break)."""
+    pos = 0
+    while (hint := _THREE_NUMBERS.search(text, pos)) is not None:
+        line_start = text.rfind("\n", 0, hint.start()) + 1
+        line_end = text.find("\n", hint.end())
+        line_end = len(text) if line_end < 0 else line_end
+        if (row := _ALIGNED_ROW.match(text, line_start, line_end)) is not None:
+            yield row
+        pos = line_end + 1

@@ -206,3 +206,24 @@ def test_the_qualifier_before_a_number_is_what_a_leading_group_would_match(text:
         found.append((q._lead(text, previous_end, m.start(), g), m.end(), g["before"]))
         previous_end = m.end()
     assert found == expected
+
+
+_MASK_PIECES = [
+    *("2019", "20", "9", "12", ":", "30", "年", "月", "日", "号", "份", "届", "学年", "至", "版"),
+    *("〔", "〕", "[", "]", "发", "函", "教", "《", "》", "第", "指标", "一", "、", ".", "%"),
+    *("（", "(", "）", ")", "①", "⑵", "010-", "12345678", "138", "a", "B", "-", "/", "\n", " "),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_MASK_PIECES), max_size=14).map("".join))
+def test_masks_are_what_one_alternation_of_all_masks_finds(text: str) -> None:
+    """The masks are searched in a few scans; the spans and reasons must be those of every mask
+    in one alternation scanned left to right (the first listed winning at a position)."""
+    import regex
+
+    from pipeline.extract.quantities import _MASKS
+
+    one = regex.compile("|".join(f"({pattern})" for _, pattern, _ in _MASKS), regex.M)
+    expected = [(m.start(), m.end(), _MASKS[m.lastindex - 1][0]) for m in one.finditer(text)]
+    assert [(m.start, m.end, m.reason) for m in masks(text)] == expected

@@ -11,20 +11,6 @@ from pipeline.extract.quantities import Quantity
 
 __all__ = ["Figure", "extract_figures", "level_of"]
 
-MENTION_ATTRIBUTES = (
-    "label",
-    "quantity",
-    "level",
-    "year",
-    "is_target",
-    "is_standard",
-    "sentence",
-    "clause",
-    "depth",
-    "start",
-    "end",
-)
-
 
 @dataclass(frozen=True)
 class Figure:
@@ -35,9 +21,22 @@ class Figure:
 
     def __post_init__(self) -> None:
         # Copied once, as plain attributes: the mention is complete once figures are made, and
-        # a fallback lookup per read cost more than copying what every figure has read.
-        for name in MENTION_ATTRIBUTES:
-            object.__setattr__(self, name, getattr(self.mention, name))
+        # a fallback lookup per read cost more than copying what every figure has read. One
+        # update of the instance dict (frozen: object.__setattr__ per name costs twice as much).
+        m, q = self.mention, self.mention.quantity
+        vars(self).update(
+            label=m.label,
+            quantity=q,
+            level=m.level,
+            year=m.year,
+            is_target=m.is_target,
+            is_standard=m.is_standard,
+            sentence=m.sentence,
+            clause=m.clause,
+            depth=m.depth,
+            start=q.start,
+            end=q.end,
+        )
 
     def to_dict(self, doc: Document) -> dict:
         from pipeline.engine.findings import to_number

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.audit import audit_document
 from pipeline.extract.text import CLAUSE_MARKS, CLAUSE_MARKS_COLON, CLAUSE_MARKS_LIST, clause_start
@@ -79,3 +81,39 @@ def test_level_words_follow_another_lexicon(tmp_path):
 def test_a_clause_runs_from_the_last_clause_mark(text: str, marks: str, clause: str) -> None:
     assert text[clause_start(text, 0, len(text), marks) :] == clause
     assert clause_start(text, 3, 3, marks) == 3  # nothing before pos: the floor
+
+
+_YEAR_PIECES = [
+    "2020",
+    "2021",
+    "19",
+    "20",
+    " ",
+    "年",
+    "学年",
+    "年度",
+    "3",
+    "人",
+    "，",
+    "。",
+    "\n",
+    ".",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_YEAR_PIECES), max_size=14).map("".join))
+def test_a_figure_year_is_the_last_year_scanned_up_to_its_number(text: str) -> None:
+    """A sentence's years are read once for all its numbers: each number must get the last
+    year a scan from the sentence start up to the number finds."""
+    from pipeline.extract.mentions import _YEAR, _year
+    from pipeline.extract.quantities import find_quantities
+    from pipeline.extract.text import sentences
+
+    read: dict = {}
+    for q in find_quantities(text):
+        for sentence in sentences(text):
+            if sentence.start > q.start:
+                continue
+            scanned = [int(m.group(1)) for m in _YEAR.finditer(text, sentence.start, q.start)]
+            assert _year(text, sentence, q, read) == (scanned[-1] if scanned else None)

@@ -90,8 +90,10 @@ def per_hundred_relations(stmt: Statement) -> list[Relation]:
     """ "学生1200人，专任教师96人，每百名学生拥有专任教师8.0人": both counts stated."""
     relations = []
     for t in stmt.tokens:
+        if not t.q.exact or t.q.kind != "count":  # before the clause is cut and searched
+            continue
         m = _PER_HUNDRED.search(stmt.clause_before(t.start))
-        if not m or not t.q.exact or t.q.kind != "count":
+        if not m:
             continue
         students = [
             s

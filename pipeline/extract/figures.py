@@ -59,7 +59,7 @@ class Figure:
         }
         if q.ratio:
             result["ratio"] = [to_number(p) for p in q.ratio]
-        if q.scale != 1:
+        if q.unit.startswith(("亿", "万", "千")):  # q.scale != 1, without building it
             result["value_base"] = to_number(q.value * q.scale)
         return result
 

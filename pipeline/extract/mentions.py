@@ -35,7 +35,7 @@ _LEADING = regex.compile(
     r"^(?:其中|包括|含|以及|及|和|与|并|且|其|全区|全县|全市|全旗|我区|我县|我市|目前|现有|现|另有|另|截至|"
     r"(?:19|20)\d{2}\s*(?:年|学年)(?:度|底|末|初|秋季|春季)?(?:学期)?|\d{1,2}月(?:底|末)?)+"
 )
-_RESPECTIVELY = regex.compile(r"分别")
+RESPECTIVELY = "分别"
 _YEAR = regex.compile(r"(?<![\d.])((?:19|20)\d{2})\s*(?:年|学年|年度)")
 _TARGET = regex.compile("|".join(lexicon()["targets"]["mention"]))
 _STANDARD = regex.compile(
@@ -102,6 +102,7 @@ def derive_mentions(
     skip = [(b.start, b.end) for b in doc.blocks if b.kind == "meta"]
     starts = [s.start for s in doc.sentences]  # `Document.sentence_at`, without a key per probe
     previous_end = 0
+    years_read: dict[tuple[int, int], tuple[list, list]] = {}
     for q in quantities:
         if skip and any(s <= q.start < e for s, e in skip):
             continue
@@ -118,7 +119,7 @@ def derive_mentions(
                 label=label,
                 quantity=q,
                 level=level_of(label) or level_of(clause) or "all",
-                year=_year(text, sentence, q),
+                year=_year(text, sentence, q, years_read),
                 is_target=_is_target(doc, sentence, q, kind, report_year),
                 is_standard=q.qualifier in NORM_QUALIFIERS
                 or _STANDARD.search(clause, max(0, previous_end - clause_from)) is not None
@@ -152,15 +153,17 @@ def label_before(text: str, floor: int, pos: int) -> str:
 def apply_respectively(text: str, figures: list[Mention]) -> None:
     """ "小学、初中分别为0.491、0.229": one label for the run, levels by position."""
     for i, fig in enumerate(figures):
+        at = text.rfind(RESPECTIVELY, fig.sentence.start, fig.start)  # the last 分别 before it
+        if at < 0:
+            continue
         before = text[fig.sentence.start : fig.start]
-        matches = list(_RESPECTIVELY.finditer(before))
-        m = matches[-1] if matches else None
-        if m is None or LABEL_BREAK.search(_TRAILING.sub("", before[m.end() :])):
+        at -= fig.sentence.start
+        if LABEL_BREAK.search(_TRAILING.sub("", before[at + len(RESPECTIVELY) :])):
             continue
         run = _run_after(text, figures, i)
         if len(run) < 2 or any(f.sentence != fig.sentence for f in run):
             continue
-        head = before[: m.start()]
+        head = before[:at]
         head = head[clause_start(head, 0, len(head)) :]
         levels = [lv for lv in _levels_in_order(head)]
         label = (
@@ -205,9 +208,22 @@ def label_after(text: str, pos: int, limit: int) -> str:
     return m.group(1) if m else ""
 
 
-def _year(text: str, sentence: Span, q: Quantity) -> int | None:
-    years = [int(m.group(1)) for m in _YEAR.finditer(text, sentence.start, q.start)]
-    return years[-1] if years else None
+def _year(
+    text: str, sentence: Span, q: Quantity, read: dict[tuple[int, int], tuple[list, list]]
+) -> int | None:
+    """The last year named in the sentence before the number. A sentence's years are read
+    once for all its numbers (`read`: their ends and values): a year never runs into a number,
+    so those ending before it are what a scan up to the number finds."""
+    if q.start > sentence.end:  # between sentences: scanned up to the number itself
+        years = [int(m.group(1)) for m in _YEAR.finditer(text, sentence.start, q.start)]
+        return years[-1] if years else None
+    key = (sentence.start, sentence.end)
+    if key not in read:
+        found = list(_YEAR.finditer(text, sentence.start, sentence.end))
+        read[key] = [m.end() for m in found], [int(m.group(1)) for m in found]
+    ends, years = read[key]
+    k = bisect_right(ends, q.start)
+    return years[k - 1] if k else None
 
 
 _BOUNDS = tuple(lexicon()["qualifiers"]["plan_bounds"])

@@ -84,16 +84,14 @@ def test_a_clause_runs_from_the_last_clause_mark(text: str, marks: str, clause: 
 
 
 _YEAR_PIECES = [
-    "2020",
-    "2021",
+    "2020年",
+    "2021学年",
+    "2019年度",
     "19",
-    "20",
     " ",
     "年",
-    "学年",
-    "年度",
-    "3",
-    "人",
+    "3人",
+    "5%",
     "，",
     "。",
     "\n",

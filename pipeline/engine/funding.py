@@ -193,8 +193,10 @@ def _below_revenue(stmt: Statement, rates: list[Rate]) -> list[Finding]:
             )
         )
     for token in stmt.tokens:
+        if token.q.unit != "个百分点" or token.q.value >= 0:  # before the statement is searched
+            continue
         gap = _patterns()["stated_gap"].search(stmt.match_text, stmt.start, token.start)
-        if token.q.unit == "个百分点" and token.q.value < 0 and gap and gap.end() == token.start:
+        if gap and gap.end() == token.start:
             findings.append(
                 finding(
                     "funding_growth_below_revenue",

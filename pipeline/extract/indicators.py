@@ -419,9 +419,11 @@ def _prose_indicators(
     any_name = _any_of(tuple(a for _, names in indicators for a in names))
     for fig in figures:
         label = fig.label
+        if fig.is_target or fig.is_standard:
+            continue
         if not any_name.search(label):  # most labels name no indicator: one search, not 30
             continue
-        if fig.is_target or fig.is_standard or any(s <= fig.start < e for s, e in covered):
+        if any(s <= fig.start < e for s, e in covered):
             continue
         for indicator, names in indicators:
             if not _unit_fits(fig, indicator):

@@ -83,6 +83,21 @@ def test_a_clause_runs_from_the_last_clause_mark(text: str, marks: str, clause: 
     assert clause_start(text, 3, 3, marks) == 3  # nothing before pos: the floor
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="学，,；;：:、\n", max_size=16),
+    st.integers(0, 17),
+    st.integers(0, 17),
+    st.sampled_from([CLAUSE_MARKS, CLAUSE_MARKS_COLON, CLAUSE_MARKS_LIST]),
+)
+def test_a_clause_starts_after_the_last_mark_between_floor_and_pos(
+    text: str, floor: int, pos: int, marks: str
+) -> None:
+    """The backwards search finds what the last occurrence of any mark in text[floor:pos] is."""
+    last = max(text.rfind(mark, floor, pos) for mark in marks)
+    assert clause_start(text, floor, pos, marks) == (last + 1 if last >= 0 else floor)
+
+
 _YEAR_PIECES = [
     "2020年",
     "2021学年",

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cache, cached_property
+from functools import cache
 
 import regex
 
@@ -73,6 +74,20 @@ _COMPOUND = regex.compile(
 )
 
 
+class _computed_once:
+    """A property computed on first read and then kept in the instance dict, which shadows it
+    (functools.cached_property does the same under a lock, which costs more than the value)."""
+
+    def __init__(self, compute: Callable) -> None:
+        self.compute, self.name = compute, compute.__name__
+
+    def __get__(self, instance: object, owner: type | None = None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
+
+
 @dataclass(frozen=True)
 class Quantity:
     """A number as reported: its exact value, precision, unit, qualifier and span."""
@@ -87,8 +102,8 @@ class Quantity:
     ratio: tuple[Decimal, ...] | None = None
 
     # kind and base_unit are read about 1,000 and 750 times a document: computed once each
-    # (a cached_property lives in the instance dict, outside the fields that eq and hash see)
-    @cached_property
+    # (kept in the instance dict, outside the fields that eq and hash see)
+    @_computed_once
     def kind(self) -> str:
         if self.ratio:
             return "ratio"
@@ -114,7 +129,7 @@ class Quantity:
             return Decimal(1000)
         return Decimal(1)
 
-    @cached_property
+    @_computed_once
     def base_unit(self) -> str:
         return self.unit.lstrip("万亿千") or self.unit
 

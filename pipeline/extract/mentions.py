@@ -35,7 +35,7 @@ _LEADING = regex.compile(
     r"^(?:其中|包括|含|以及|及|和|与|并|且|其|全区|全县|全市|全旗|我区|我县|我市|目前|现有|现|另有|另|截至|"
     r"(?:19|20)\d{2}\s*(?:年|学年)(?:度|底|末|初|秋季|春季)?(?:学期)?|\d{1,2}月(?:底|末)?)+"
 )
-RESPECTIVELY = "分别"
+_RESPECTIVELY = "分别"
 _YEAR = regex.compile(r"(?<![\d.])((?:19|20)\d{2})\s*(?:年|学年|年度)")
 _TARGET = regex.compile("|".join(lexicon()["targets"]["mention"]))
 _STANDARD = regex.compile(
@@ -153,12 +153,12 @@ def label_before(text: str, floor: int, pos: int) -> str:
 def apply_respectively(text: str, figures: list[Mention]) -> None:
     """ "小学、初中分别为0.491、0.229": one label for the run, levels by position."""
     for i, fig in enumerate(figures):
-        at = text.rfind(RESPECTIVELY, fig.sentence.start, fig.start)  # the last 分别 before it
+        at = text.rfind(_RESPECTIVELY, fig.sentence.start, fig.start)  # the last 分别 before it
         if at < 0:
             continue
         before = text[fig.sentence.start : fig.start]
         at -= fig.sentence.start
-        if LABEL_BREAK.search(_TRAILING.sub("", before[at + len(RESPECTIVELY) :])):
+        if LABEL_BREAK.search(_TRAILING.sub("", before[at + len(_RESPECTIVELY) :])):
             continue
         run = _run_after(text, figures, i)
         if len(run) < 2 or any(f.sentence != fig.sentence for f in run):

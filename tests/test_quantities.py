@@ -199,11 +199,10 @@ def test_the_qualifier_before_a_number_is_what_a_leading_group_would_match(text:
     led = regex.compile(
         rf"(?P<before>{q._alternation(q.QUALIFIERS_BEFORE)})?\s*" + pattern.pattern, regex.X
     )
-    expected = [(m.start(), m.end(), m["before"]) for m in led.finditer(text)]
+    expected = [(m.start(), m["before"], m.end()) for m in led.finditer(text)]
     found, previous_end = [], 0
     for m in pattern.finditer(text):
-        g = dict(zip(q._group_names(pattern), m.groups(), strict=True))
-        found.append((q._lead(text, previous_end, m.start(), g), m.end(), g["before"]))
+        found.append((*q._lead(text, previous_end, m.start()), m.end()))
         previous_end = m.end()
     assert found == expected
 

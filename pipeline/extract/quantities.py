@@ -312,7 +312,7 @@ def _find(segment: str) -> list[Quantity]:
     names = _group_names(pattern)
     for m in pattern.finditer(segment):
         g = dict(zip(names, m.groups(), strict=True))  # 3x faster than the regex groupdict()
-        lead = _lead(segment, previous_end, m.start(), g)
+        lead, g["before"] = _lead(segment, previous_end, m.start())
         previous_end = m.end()
         if not (g["num"] or g["cn"] or g["cnpct"] or g["ratio"]):
             continue
@@ -331,26 +331,23 @@ _BEFORE_LAST_CHARACTERS = frozenset(word[-1] for word in QUALIFIERS_BEFORE)
 _LEAD = regex.compile(rf"(?:(?P<before>{_alternation(QUALIFIERS_BEFORE)})\s*|\s+)\Z")
 
 
-def _lead(text: str, floor: int, start: int, g: dict) -> int:
+def _lead(text: str, floor: int, start: int) -> tuple[int, str | None]:
     """Where a match of the main pattern would start with the qualifier before its number
-    (约3万人, 不低于 95%) taken in: the earliest offset from floor (the last match's end) that
-    text[offset:start] is a qualifier and spaces, or spaces alone. Sets g["before"]."""
-    g["before"] = None
+    (约3万人, 不低于 95%) taken in, and that qualifier: the earliest offset from floor (the last
+    match's end) that text[offset:start] is a qualifier and spaces, or spaces alone."""
     if start == floor:
-        return start
+        return start, None
     last = text[start - 1]
     if last in _BEFORE_LAST_CHARACTERS:  # no space between: the longest qualifier ending here
         for word in _BEFORE_LONGEST_FIRST:
             if start - len(word) >= floor and text.startswith(word, start - len(word)):
-                g["before"] = word
-                return start - len(word)
-        return start
+                return start - len(word), word
+        return start, None
     if last.isspace():  # str.isspace covers every character the pattern's \s matches
         m = _LEAD.search(text, floor, start)
         if m is not None:
-            g["before"] = m["before"]
-            return m.start()
-    return start
+            return m.start(), m["before"]
+    return start, None
 
 
 def _compounds(text: str, blocked: list[Mask]) -> list[Quantity]:

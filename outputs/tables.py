@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 import tomllib
 from collections.abc import Iterable
 from functools import cache
@@ -109,6 +110,33 @@ def arrow_column(values: list, kind: str) -> list:
     return [v if v.__class__ is fitting or v is None else arrow_value(v, kind) for v in values]
 
 
+class _PandasAbsent:
+    """An import hook that finds no pandas (see `arrow_without_pandas`)."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name.partition(".")[0] == "pandas":
+            raise ImportError("pandas is not for pyarrow's shim in this process")
+
+
+def arrow_without_pandas() -> None:
+    """Keep pyarrow from importing pandas in a process that only writes Parquet.
+
+    On its first conversion of Python values pyarrow imports pandas (about 54 MB and 0.3 s)
+    only to ask whether the values are pandas objects, which the writers never pass. Told
+    once that pandas is missing, its shim does not ask again; `to_pandas` still imports it.
+    """
+    if "pandas" in sys.modules:
+        return
+    import pyarrow as pa
+
+    hook = _PandasAbsent()
+    sys.meta_path.insert(0, hook)
+    try:
+        pa.array([], pa.int64())  # the shim's one check
+    finally:
+        sys.meta_path.remove(hook)
+
+
 def write_tables(results: Iterable[dict], out_dir: Path) -> list[Path]:
     """documents.jsonl plus figures/indicators/findings as CSV and all four tables as Parquet,
     streamed: one pass over the results, never more than a batch of rows in memory."""
@@ -200,6 +228,7 @@ class TableWriter:
         self.rows[name] = 0
         writer = self.parquet.get(name) or self._parquet_writer(name)
         writer.write_table(pa.Table.from_pydict(data, schema=writer.schema))
+        pa.default_memory_pool().release_unused()  # else the pool keeps every group's pages
 
     def _parquet_writer(self, name: str):  # noqa: ANN202 - pyarrow is imported lazily
         import pyarrow as pa

@@ -236,3 +236,44 @@ def test_a_part_whose_report_fails_keeps_the_other_outputs(
     assert len(warnings) == 1 and "chart exploded" in warnings[0]
     assert not (tmp_path / "report").exists() and (tmp_path / "comparison.xlsx").is_file()
     assert len((tmp_path / "documents.jsonl").read_text("utf-8").splitlines()) == len(results)
+
+
+WRITE_IN_A_FRESH_PROCESS = """import json, sys
+from pathlib import Path
+from outputs.tables import arrow_without_pandas, write_tables
+if sys.argv[3] == "hidden":
+    arrow_without_pandas()
+results = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+write_tables(results, Path(sys.argv[2]))
+written_with_pandas = "pandas" in sys.modules
+import pyarrow.parquet as pq
+frame = pq.read_table(Path(sys.argv[2]) / "figures.parquet").to_pandas()
+print(json.dumps([written_with_pandas, len(frame)]))
+"""
+
+
+@pytest.mark.parametrize("mode", ["hidden", "as is"])
+def test_a_writer_child_writes_parquet_without_importing_pandas(
+    demo_run: tuple[Path, list[dict]], tmp_path: Path, mode: str
+) -> None:
+    """pyarrow imports pandas (54 MB) on its first conversion unless told it is absent;
+    told so, the tables are the same and `to_pandas` still works."""
+    import subprocess
+    import sys
+
+    out, results = demo_run
+    (tmp_path / "out").mkdir()
+    args = [str(out / "documents.jsonl"), str(tmp_path / "out"), mode]
+    proc = subprocess.run(
+        [sys.executable, "-c", WRITE_IN_A_FRESH_PROCESS, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    with_pandas, rows = json.loads(proc.stdout)
+    assert with_pandas is (mode == "as is")
+    assert rows == sum(len(r["figures"]) for r in results)
+    for name in data_dictionary():
+        written = pq.read_table(tmp_path / "out" / f"{name}.parquet")
+        assert written.equals(pq.read_table(out / f"{name}.parquet")), name

@@ -93,8 +93,10 @@ def _write_part(
     """Tables, database and document pages of these documents into `folder`; the database
     is finished (reviews, run, indexes) only when it is the only part, else by the join."""
     from outputs.database import DatabaseWriter
-    from outputs.tables import TableWriter
+    from outputs.tables import TableWriter, arrow_without_pandas
 
+    if multiprocessing.parent_process() is not None:  # a writer child: it ends with this part
+        arrow_without_pandas()
     restore = getattr(texts, "restore", lambda result: result)
     tables, database = TableWriter(folder), DatabaseWriter(folder / "audit.sqlite", version)
     report = _Report(folder, warnings)
@@ -220,10 +222,12 @@ def _concatenate(folders: list[Path], path: Path, header: bool) -> None:
 
 def _join_parquet(folders: list[Path], folder: Path, warnings: list[str]) -> None:
     """Every part's row groups, in order."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from outputs.tables import data_dictionary
 
+    pool = pa.default_memory_pool()
     for name in data_dictionary():
         first = pq.ParquetFile(folders[0] / f"{name}.parquet")
         with pq.ParquetWriter(folder / f"{name}.parquet", first.schema_arrow) as writer:
@@ -231,6 +235,7 @@ def _join_parquet(folders: list[Path], folder: Path, warnings: list[str]) -> Non
                 part = pq.ParquetFile(part_folder / f"{name}.parquet")
                 for group in range(part.num_row_groups):
                     writer.write_table(part.read_row_group(group))
+                    pool.release_unused()  # else the pool keeps every group's pages
 
 
 def _join_databases(

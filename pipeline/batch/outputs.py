@@ -34,6 +34,9 @@ STAGING_DIR = ".staging"
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 PART_MIN_DOCUMENTS = 64  # below this a part of its own costs more than it saves
 ITEM_TABLES = ("indicators", "figures", "findings")  # database tables with a rowid of their own
+# Side by side, the jobs beside the workbook run this much nicer: at 3,000 documents and two
+# workers the outputs ended 26.6 s after they started at 0, 25.5 s at 3, 25.2 s at 6.
+BESIDE_LEAD_NICENESS = 6
 OUTCOME = "outcome.json"
 
 
@@ -56,18 +59,19 @@ def write_outputs(
         parts = _split(results, processes)
         folders = [staging / f".part-{n}" for n in range(len(parts))]
         single = len(parts) == 1
+        workbook = staging / ".workbook"
         jobs = [
             (functools.partial(_write_part, part, texts, version, reviews, single), f)
             for part, f in zip(parts, folders, strict=True)
         ]
-        jobs.append((functools.partial(_write_workbook, results), staging / ".workbook"))
+        jobs.append((functools.partial(_write_workbook, results), workbook))
         jobs.append((functools.partial(_write_report_pages, results), staging / ".pages"))
-        for outcome in _run_jobs(jobs, side_by_side=processes > 1):
+        for outcome in _run_jobs(jobs, side_by_side=processes > 1, lead=workbook):
             warnings += [w for w in outcome["warnings"] if w not in warnings]
         _join(folders, staging, version, reviews, single)
         report_failed = any(w.startswith(REPORT_FAILED) for w in warnings)
         _join_report([*folders, staging / ".pages"], staging, report_failed)
-        for folder in [*folders, staging / ".workbook", staging / ".pages"]:
+        for folder in [*folders, workbook, staging / ".pages"]:
             shutil.rmtree(folder)
     written = [_move_into_place(item, out_dir) for item in sorted(staging.iterdir())]
     shutil.rmtree(staging, ignore_errors=True)
@@ -132,9 +136,13 @@ def _write_report_pages(results: list[dict], folder: Path, warnings: list[str]) 
 Job = tuple[Callable[[Path, list[str]], None], Path]
 
 
-def _run_jobs(jobs: list[Job], side_by_side: bool) -> list[dict]:
+def _run_jobs(jobs: list[Job], side_by_side: bool, lead: Path | None = None) -> list[dict]:
     """Run each job (it writes into its folder and may add warnings) in a forked process, all
-    at once when `side_by_side`, else one after the other; a job's error is raised here."""
+    at once when `side_by_side`, else one after the other; a job's error is raised here.
+
+    Side by side, the job writing into `lead` (the longest, which cannot be split) keeps its
+    priority and the others run nicer, so that it gets the larger share of the cores: with
+    equal shares it ran on alone at the end while a core stood idle."""
     for _job, folder in jobs:
         folder.mkdir()
     if "fork" not in multiprocessing.get_all_start_methods():
@@ -146,7 +154,8 @@ def _run_jobs(jobs: list[Job], side_by_side: bool) -> list[dict]:
     context = multiprocessing.get_context("fork")
     started = []
     for job, folder in jobs:
-        process = context.Process(target=_job_main, args=(job, folder), daemon=True)
+        nicer = BESIDE_LEAD_NICENESS if side_by_side and lead not in (None, folder) else 0
+        process = context.Process(target=_job_main, args=(job, folder, nicer), daemon=True)
         process.start()  # the child inherits the results: nothing is pickled
         started.append((process, folder))
         if not side_by_side:
@@ -154,7 +163,10 @@ def _run_jobs(jobs: list[Job], side_by_side: bool) -> list[dict]:
     return [_outcome(process, folder) for process, folder in started]
 
 
-def _job_main(job: Callable[[Path, list[str]], None], folder: Path) -> None:
+def _job_main(job: Callable[[Path, list[str]], None], folder: Path, nicer: int = 0) -> None:
+    if nicer and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(nicer)
     outcome: dict = {"warnings": []}
     try:
         job(folder, outcome["warnings"])
